@@ -1,0 +1,65 @@
+"""The corpus catalog: `catalog.json` beside the review files, one entry per document.
+
+    {"documents": [{"id": "japan-2022", "file": "000_….txt", "title": "…", "country": "Japan",
+                    "iso3": "JPN", "year": 2022, "author": "Government of Japan",
+                    "cycle": "IMRF 2022", "language": "en"}]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .errors import CorpusError
+from .models import Document
+
+CATALOG = "catalog.json"
+_REQUIRED = ("id", "file", "title", "country", "iso3", "year", "author")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def catalog_path(corpus: Path) -> Path:
+    return corpus / CATALOG
+
+
+def load_catalog(corpus: Path) -> tuple[Document, ...]:
+    path = catalog_path(corpus)
+    if not corpus.is_dir():
+        raise CorpusError(f"corpus folder {corpus} does not exist",
+                          "pass --corpus DIR or set GCM_SEARCH_CORPUS")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CorpusError(f"{path} is missing", "a corpus folder needs a catalog.json") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{path} cannot be read: {exc}") from exc
+    return parse_catalog(data, str(path))
+
+
+def parse_catalog(data: object, where: str = CATALOG) -> tuple[Document, ...]:
+    entries = data.get("documents") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise CorpusError(f"{where}: expected an object with a \"documents\" list")
+    documents: list[Document] = []
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise CorpusError(f"{where}: document {number} is not an object")
+        missing = [k for k in _REQUIRED if not entry.get(k)]
+        if missing:
+            raise CorpusError(f"{where}: document {number} lacks {', '.join(missing)}")
+        if not _ID.match(str(entry["id"])):
+            raise CorpusError(
+                f"{where}: document id {entry['id']!r} is not a slug",
+                "use lower-case letters, digits and hyphens, e.g. japan-2022",
+            )
+        if not isinstance(entry["year"], int):
+            raise CorpusError(f"{where}: document {entry['id']}: year must be a number")
+        if Path(str(entry["file"])).name != entry["file"]:
+            raise CorpusError(f"{where}: document {entry['id']}: file must be a plain file name")
+        documents.append(Document.from_dict(entry))
+    ids = [d.id for d in documents]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise CorpusError(f"{where}: duplicate document ids: {', '.join(duplicated)}")
+    return tuple(documents)

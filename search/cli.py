@@ -1,0 +1,285 @@
+"""The `gcm-search` command line: one thin function per command (parse -> library -> render).
+
+Exit codes: 0 success (for `search`, at least one result), 1 nothing found or an error,
+2 a usage error. Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from . import objectives as gcm
+from .cite import citation
+from .config import CORPUS_ENV, INDEX_ENV, Config
+from .errors import GcmSearchError
+from .index import OpenIndex, build, open_index
+from .models import KINDS, OBJECTIVE_SOURCES
+from .render import passage_dict, passage_text, results_dict, results_text
+from .results import Request, all_passages, make_filters, neighbours, passage, search
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Group(click.Group):
+    """Turns gcm-search errors into one line and an exit code, wherever they are raised."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GcmSearchError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the index in use is unchanged.", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("GCM_SEARCH_DEBUG"):
+                raise
+            # A bug of ours must still not show users a traceback; the name says where to look.
+            click.echo(f"Error: unexpected {exc.__class__.__name__}: {exc} "
+                       "(set GCM_SEARCH_DEBUG=1 for details)", err=True)
+            ctx.exit(1)
+
+
+def index_options(command: F) -> F:
+    """--corpus and --index-dir, for every command that reads the index."""
+
+    @click.option("--corpus", type=click.Path(file_okay=False), envvar=CORPUS_ENV,
+                  help=f"Corpus folder (with catalog.json). Env: {CORPUS_ENV}.")
+    @click.option("--index-dir", type=click.Path(file_okay=False), envvar=INDEX_ENV,
+                  help=f"Where the index is kept. Env: {INDEX_ENV}.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, corpus: str | None, index_dir: str | None, **kwargs: Any) -> Any:
+        return command(*args, config=Config.load(corpus, index_dir), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def json_option(command: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(command)
+
+
+def _open(config: Config) -> OpenIndex:
+    """Open the index, building it (with a progress bar on stderr) when missing or stale."""
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            click.echo("Building the search index (first use, or the corpus changed)...",
+                       err=True)
+            bar = click.progressbar(length=total, label="Indexing passages", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    try:
+        return open_index(config, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _ansi() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gcm-search")
+def main() -> None:
+    """Search national reviews of the Global Compact for Migration, passage by passage.
+
+    Filter by GCM objective, section, kind of paragraph, country and year; every hit comes with a
+    stable id and a citation. The index builds itself on first use.
+    """
+
+
+@main.command("search")
+@click.argument("query", nargs=-1)
+@click.option("-o", "--objective", "objective", multiple=True,
+              help="GCM objective: a number (10) or words (trafficking). Repeat for any of several.")
+@click.option("--cluster", multiple=True, help="Review cluster 1-4.")
+@click.option("-s", "--section", multiple=True, help="Section number (2) or subsection (2a).")
+@click.option("-k", "--kind", multiple=True, help=f"Kind of paragraph: {', '.join(KINDS)}.")
+@click.option("-c", "--country", multiple=True, help="Country name or ISO3 code.")
+@click.option("-y", "--year", multiple=True, help="Review year.")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="Results per page.")
+@click.option("-p", "--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--syntax", is_flag=True,
+              help="Read the query as Whoosh query language (AND, OR, NOT, field:value, *).")
+@json_option
+@index_options
+def search_command(query: tuple[str, ...], objective: tuple[str, ...], cluster: tuple[str, ...],
+                   section: tuple[str, ...], kind: tuple[str, ...], country: tuple[str, ...],
+                   year: tuple[str, ...], limit: int, page: int, syntax: bool, as_json: bool,
+                   config: Config) -> None:
+    """Search passages. QUERY is plain words; "quoted phrases" match exactly.
+
+    With no QUERY but a filter, lists the filtered passages in document order.
+    Exits 0 when something is found, 1 when nothing is.
+    """
+    text = " ".join(query).strip()
+    opened = _open(config)
+    filters = make_filters(opened, objectives=objective, clusters=cluster, sections=section,
+                           kinds=kind, countries=country, years=year)
+    if not text and not filters:
+        raise click.UsageError("give a query, a filter (e.g. --objective 10), or both")
+    results = search(opened, Request(text, filters, page, limit, syntax))
+    if as_json:
+        _echo_json(results_dict(results))
+    else:
+        click.echo(results_text(results, ansi=_ansi()))
+    sys.exit(0 if results.total else 1)
+
+
+@main.command("show")
+@click.argument("passage_id")
+@click.option("--context", default=0, show_default=True, type=click.IntRange(0, 20),
+              help="Also show this many passages before and after.")
+@json_option
+@index_options
+def show_command(passage_id: str, context: int, as_json: bool, config: Config) -> None:
+    """Show one passage in full, with its neighbours."""
+    opened = _open(config)
+    found = passage(opened, passage_id)
+    around = neighbours(opened, found, context) if context else [found]
+    documents = opened.documents
+    if as_json:
+        _echo_json({
+            "passage": {**passage_dict(found), "citation": citation(found, documents[found.doc])},
+            "context": [
+                {**passage_dict(p), "citation": citation(p, documents[p.doc])} for p in around
+            ],
+        })
+        return
+    blocks = []
+    for p in around:
+        text = passage_text(p, citation(p, documents[p.doc]))
+        blocks.append(text if p.id == found.id else "\n".join("  | " + line
+                                                              for line in text.splitlines()))
+    click.echo("\n\n".join(blocks))
+
+
+@main.command("export")
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@index_options
+def export_command(fmt: str, config: Config) -> None:
+    """Every passage with every field, in document order."""
+    passages = all_passages(_open(config))
+    if fmt == "jsonl":
+        for p in passages:
+            click.echo(json.dumps(passage_dict(p), ensure_ascii=False))
+        return
+    rows = [passage_dict(p) for p in passages]
+    fields = list(rows[0]) if rows else []
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: " ".join(map(str, v)) if k == "objectives" else
+                         json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+
+
+@main.command("objectives")
+@json_option
+@index_options
+def objectives_command(as_json: bool, config: Config) -> None:
+    """The 23 GCM objectives, their clusters, and how many passages each has, by source."""
+    counts: dict[int, Counter[str]] = {o.number: Counter() for o in gcm.OBJECTIVES}
+    for p in all_passages(_open(config)):
+        for n in p.objectives:
+            counts[n][p.objective_source] += 1
+    rows = [
+        {
+            "number": o.number,
+            "short": o.short,
+            "label": o.label,
+            "title": o.title,
+            "cluster": o.cluster,
+            "passages": sum(counts[o.number].values()),
+            "by_source": {s: counts[o.number][s] for s in OBJECTIVE_SOURCES if counts[o.number][s]},
+        }
+        for o in gcm.OBJECTIVES
+    ]
+    if as_json:
+        _echo_json(rows)
+        return
+    for c in gcm.CLUSTERS:
+        click.echo(f"Cluster {c.number}: {c.title}")
+        for row in (r for r in rows if r["cluster"] == c.number):
+            sources = ", ".join(f"{k} {v}" for k, v in row["by_source"].items())
+            click.echo(f"  {row['label']:<32} {row['passages']:>4} passages"
+                       f"{'  (' + sources + ')' if sources else ''}")
+            click.echo(f"      {row['title']}")
+        click.echo("")
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Rebuild even if the index is up to date.")
+@index_options
+def index_command(rebuild: bool, config: Config) -> None:
+    """Build the index (aside, then swapped in) if it is missing, stale, or --rebuild is given."""
+    with click.progressbar(length=0, label="Indexing passages", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        manifest = build(config, force=rebuild, progress=progress)
+    opened = open_index(config, build_if_needed=False)
+    documents = len(manifest.documents)
+    click.echo(
+        f"{manifest.passages} passages from {documents} document{'s' * (documents != 1)}, "
+        f"built in {manifest.seconds:.2f} s at {manifest.built_at}; "
+        f"{opened.size() / 1024:.0f} KiB in {opened.path}"
+    )
+
+
+@main.command("stats")
+@json_option
+@index_options
+def stats_command(as_json: bool, config: Config) -> None:
+    """What the index holds: documents, passages by section, kind and objective source."""
+    opened = _open(config)
+    passages = all_passages(opened)
+    per_doc = Counter(p.doc for p in passages)
+    data = {
+        "index": str(opened.path),
+        "built_at": opened.manifest.built_at,
+        "fingerprint": opened.manifest.fingerprint,
+        "format": opened.manifest.format,
+        "size_bytes": opened.size(),
+        "passages": len(passages),
+        "documents": [{**d.to_dict(), "passages": per_doc[d.id]} for d in opened.manifest.documents],
+        "by_section": dict(Counter(f"{p.doc}:{p.section}" for p in passages)),
+        "by_kind": dict(Counter(p.kind for p in passages)),
+        "by_objective_source": dict(Counter(p.objective_source for p in passages)),
+        "tagged": sum(1 for p in passages if p.objectives),
+    }
+    if as_json:
+        _echo_json(data)
+        return
+    click.echo(f"Index: {data['index']} ({data['size_bytes'] / 1024:.0f} KiB, "
+               f"built {data['built_at']})")
+    click.echo(f"Passages: {data['passages']}, {data['tagged']} with an objective")
+    for d in data["documents"]:
+        click.echo(f"  {d['id']}: {d['title']} ({d['country']}, {d['year']}), "
+                   f"{d['passages']} passages")
+    for key in ("by_section", "by_kind", "by_objective_source"):
+        items = " · ".join(f"{k} {v}" for k, v in data[key].items())
+        click.echo(f"{key.replace('_', ' ').capitalize()}: {items}")

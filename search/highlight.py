@@ -1,0 +1,65 @@
+"""Highlighting, pure: passage text + what the query matched -> marked segments -> a format.
+
+`segments()` cuts a text into (piece, matched) pairs; the formatters render them for a terminal
+(ANSI bold), for plain output (`**word**`) and for HTML (escaped text, `<mark>` tags). Adjacent
+matched words are marked as one run, so a phrase reads as one highlight.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from .analysis import token_spans
+from .query import Unit
+
+Segments = tuple[tuple[str, bool], ...]
+
+
+def matched_spans(text: str, units: Sequence[Unit]) -> list[tuple[int, int]]:
+    """The character spans of `text` that the query's words and phrases match."""
+    tokens = token_spans(text)
+    stems = {t for u in units if not u.phrase for t in u.terms}
+    marked: set[int] = {i for i, (_, _, stem, _) in enumerate(tokens) if stem and stem in stems}
+    exact_terms = [t[3] for t in tokens]
+    for unit in units:
+        if unit.phrase:
+            n = len(unit.terms)
+            for i in range(len(tokens) - n + 1):
+                if tuple(exact_terms[i : i + n]) == unit.terms:
+                    marked.update(range(i, i + n))
+    return [(tokens[i][0], tokens[i][1]) for i in sorted(marked)]
+
+
+def segments(text: str, spans: Sequence[tuple[int, int]]) -> Segments:
+    """Cut `text` at `spans`; marked spans separated only by spaces merge into one."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and (start <= merged[-1][1] or not text[merged[-1][1] : start].strip()):
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[tuple[str, bool]] = []
+    position = 0
+    for start, end in merged:
+        if start > position:
+            out.append((text[position:start], False))
+        out.append((text[start:end], True))
+        position = end
+    if position < len(text):
+        out.append((text[position:], False))
+    return tuple(out)
+
+
+def as_ansi(parts: Segments) -> str:
+    return "".join(f"\x1b[1m{p}\x1b[22m" if hit else p for p, hit in parts)
+
+
+def as_plain(parts: Segments) -> str:
+    return "".join(f"**{p}**" if hit else p for p, hit in parts)
+
+
+def as_html(parts: Segments) -> str:
+    return "".join(
+        f"<mark>{html.escape(p)}</mark>" if hit else html.escape(p) for p, hit in parts
+    )

@@ -1,0 +1,281 @@
+"""The index as a rebuildable artefact: corpus -> passages -> a Whoosh index, built aside and
+swapped in atomically. The only module that writes an index.
+
+Layout of an index folder:
+
+    CURRENT            the name of the build in use, replaced atomically (os.replace)
+    builds/<name>/     one complete Whoosh index + manifest.json
+    builds/.tmp-*      a build in progress (removed when it fails or is superseded)
+    .lock              held (flock) by the one process that is building
+
+A reader reads CURRENT once and opens that build; a build never touches a build in use, so a crash
+or Ctrl-C mid-build leaves the previous index answering. The manifest's fingerprint covers the
+corpus files, the catalog and the chunker, analysis and schema versions: any change rebuilds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+
+from .analysis import ANALYSIS_VERSION
+from .catalog import catalog_path, load_catalog
+from .config import Config
+from .errors import CorpusError, IndexUnavailable
+from .models import Document, Passage
+from .passages import CHUNKER_VERSION, chunk
+from .schema import SCHEMA_VERSION, schema, to_fields
+from .sources import read_source
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: builds are not serialised between processes
+    fcntl = None  # type: ignore[assignment]
+
+FORMAT = f"chunker {CHUNKER_VERSION}, analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}"
+CURRENT = "CURRENT"
+BUILDS = "builds"
+MANIFEST = "manifest.json"
+KEEP_BUILDS = 2  # the current build and the one before it, which open readers may still use
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    fingerprint: str
+    format: str
+    built_at: str
+    seconds: float
+    passages: int
+    documents: tuple[Document, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["documents"] = [d.to_dict() for d in self.documents]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        return cls(
+            fingerprint=data["fingerprint"],
+            format=data["format"],
+            built_at=data["built_at"],
+            seconds=float(data["seconds"]),
+            passages=int(data["passages"]),
+            documents=tuple(Document.from_dict(d) for d in data["documents"]),
+        )
+
+
+@dataclass(frozen=True)
+class OpenIndex:
+    """An opened build: the Whoosh index, its manifest and where it lives."""
+
+    ix: Index
+    manifest: Manifest
+    path: Path
+    built_now: bool = False
+
+    @property
+    def documents(self) -> dict[str, Document]:
+        return {d.id: d for d in self.manifest.documents}
+
+    def size(self) -> int:
+        return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+
+
+def fingerprint(config: Config) -> str:
+    """What the index is built from: corpus bytes, catalog and code versions."""
+    digest = hashlib.sha256(FORMAT.encode())
+    try:
+        digest.update(catalog_path(config.corpus).read_bytes())
+    except OSError as exc:
+        raise CorpusError(f"{catalog_path(config.corpus)} cannot be read: {exc.strerror}") from exc
+    for document in load_catalog(config.corpus):
+        path = config.corpus / document.file
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError as exc:
+            raise CorpusError(
+                f"{document.id}: {path} cannot be read: {exc.strerror}",
+                "restore the file or remove the document from catalog.json",
+            ) from exc
+    return digest.hexdigest()
+
+
+def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
+    """Read and chunk every document of the corpus, in catalog order."""
+    documents = load_catalog(config.corpus)
+    passages: list[Passage] = []
+    for document in documents:
+        source = read_source(config.corpus / document.file)
+        passages.extend(chunk(document, source.text, source.blocks))
+    return documents, passages
+
+
+def current_build(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot read {index_dir / CURRENT}: {exc.strerror}") from exc
+    path = index_dir / BUILDS / name
+    return path if name and "/" not in name and path.is_dir() else None
+
+
+def read_manifest(build: Path) -> Manifest | None:
+    try:
+        return Manifest.from_dict(json.loads((build / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_fresh(config: Config) -> bool:
+    build = current_build(config.index)
+    manifest = read_manifest(build) if build else None
+    return manifest is not None and manifest.fingerprint == fingerprint(config)
+
+
+def open_index(
+    config: Config, *, build_if_needed: bool = True, progress: Progress | None = None
+) -> OpenIndex:
+    """Open the current build, building it first when it is missing or stale."""
+    wanted = fingerprint(config)
+    opened = _open_current(config.index, wanted)
+    if opened is not None:
+        return opened
+    if not build_if_needed:
+        raise IndexUnavailable(f"no up-to-date index in {config.index}",
+                               "run `gcm-search index`")
+    build(config, progress=progress)
+    opened = _open_current(config.index, wanted)
+    if opened is None:  # pragma: no cover - the corpus changed while we built
+        raise IndexUnavailable("the corpus changed while the index was built", "run it again")
+    return OpenIndex(opened.ix, opened.manifest, opened.path, built_now=True)
+
+
+def _open_current(index_dir: Path, wanted: str) -> OpenIndex | None:
+    build_dir = current_build(index_dir)
+    manifest = read_manifest(build_dir) if build_dir else None
+    if build_dir is None or manifest is None or manifest.fingerprint != wanted:
+        return None
+    try:
+        ix = whoosh_index.open_dir(str(build_dir))
+    except Exception as exc:  # Whoosh raises many kinds on a damaged index
+        raise IndexUnavailable(f"the index in {build_dir} is damaged ({exc.__class__.__name__})",
+                               "run `gcm-search index --rebuild`") from exc
+    return OpenIndex(ix, manifest, build_dir)
+
+
+def build(config: Config, *, force: bool = False, progress: Progress | None = None) -> Manifest:
+    """Build the index aside and swap it in; return its manifest.
+
+    Unless `force`, a build that another process finished while we waited for the lock is kept.
+    """
+    started = time.perf_counter()
+    with _writer_lock(config.index):
+        wanted = fingerprint(config)
+        if not force:
+            existing = current_build(config.index)
+            manifest = read_manifest(existing) if existing else None
+            if manifest is not None and manifest.fingerprint == wanted:
+                return manifest
+        documents, passages = load_passages(config)
+        builds = config.index / BUILDS
+        _remove_stale_temporaries(builds)
+        temporary = builds / f".tmp-{uuid.uuid4().hex[:12]}"
+        try:
+            temporary.mkdir(parents=True)
+            _write(temporary, passages, progress)
+            manifest = Manifest(
+                fingerprint=wanted,
+                format=FORMAT,
+                built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                seconds=round(time.perf_counter() - started, 3),
+                passages=len(passages),
+                documents=documents,
+            )
+            (temporary / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2),
+                                              encoding="utf-8")
+            final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+            temporary.rename(final)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        _swap(config.index, final.name)
+        _prune(builds, keep=final.name)
+        return manifest
+
+
+def _write(path: Path, passages: list[Passage], progress: Progress | None) -> None:
+    ix = whoosh_index.create_in(str(path), schema())
+    # One process: procs>1 changes BM25F statistics, and rankings must not depend on the build.
+    writer = ix.writer(procs=1, limitmb=128)
+    try:
+        for order, passage in enumerate(passages):
+            writer.add_document(**to_fields(passage, order))
+            if progress:
+                progress(order + 1, len(passages))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+
+
+def _swap(index_dir: Path, name: str) -> None:
+    pointer = index_dir / f"{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
+    with open(pointer, "w", encoding="utf-8") as out:
+        out.write(name + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(pointer, index_dir / CURRENT)
+
+
+def _prune(builds: Path, keep: str) -> None:
+    finished = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                      key=lambda p: p.name)
+    old = [p for p in finished if p.name != keep][: max(0, len(finished) - KEEP_BUILDS)]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_stale_temporaries(builds: Path) -> None:
+    # Only called under the writer lock, so no other build owns these.
+    if builds.is_dir():
+        for path in builds.glob(".tmp-*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _writer_lock(index_dir: Path) -> Iterator[None]:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".lock", "a+")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot write the index in {index_dir}: {exc.strerror}",
+                               "pass --index-dir (or GCM_SEARCH_INDEX) a writable folder") from exc
+    try:
+        if fcntl is not None:
+            # Blocks while another process builds; it is released even if that one is killed.
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    except PermissionError as exc:
+        raise IndexUnavailable(f"cannot write the index in {index_dir}: {exc.strerror}",
+                               "pass --index-dir (or GCM_SEARCH_INDEX) a writable folder") from exc
+    finally:
+        handle.close()

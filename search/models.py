@@ -1,0 +1,144 @@
+"""The records that flow through gcm-search.
+
+source file -> `Document` + `Block`s -> `Passage`s -> index -> `Hit`s in `Results`.
+
+All records are frozen dataclasses over plain data with a `to_dict()`; `Passage` is the one shape
+that every stage after the chunker reads and writes. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Span = tuple[int, int]
+"""A half-open range of character (code point) offsets into a source's decoded text."""
+
+BlockKind = Literal["title", "section", "objectives", "subsection", "list_item", "paragraph"]
+Kind = Literal["progress", "best_practice", "trends", "other"]
+ObjectiveSource = Literal["explicit", "referenced", "inherited", "inferred", "cluster"]
+
+OBJECTIVE_SOURCES: tuple[ObjectiveSource, ...] = (
+    "explicit",
+    "referenced",
+    "inherited",
+    "inferred",
+    "cluster",
+)
+KINDS: tuple[Kind, ...] = ("progress", "best_practice", "trends", "other")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One review in the corpus, as described by the catalog."""
+
+    id: str
+    file: str
+    title: str
+    country: str
+    iso3: str
+    year: int
+    author: str
+    cycle: str = ""
+    language: str = "en"
+    url: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class Block:
+    """A classified piece of a source: a heading, a list item or a paragraph (or a part of one).
+
+    `text` is the source slices of `spans` joined by single spaces. Headings carry what they name:
+    `label` is a section number ("2") or subsection letter ("a"), `title` the words after it, and
+    `objectives` the "(GCM Objectives: …)" list when the heading or line gives one.
+    """
+
+    kind: BlockKind
+    text: str
+    spans: tuple[Span, ...]
+    label: str = ""
+    title: str = ""
+    objectives: tuple[int, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One paragraph of a review's body: the unit that is indexed, found, shown and cited."""
+
+    id: str
+    doc: str
+    position: int
+    """0-based order of the passage in its document."""
+    para: int
+    """1-based ordinal of the passage in its subsection (or section): the citation pinpoint."""
+    section: str
+    section_title: str
+    subsection: str
+    subsection_title: str
+    kind: Kind
+    cluster: int | None
+    objectives: tuple[int, ...]
+    objective_source: ObjectiveSource
+    objective_note: str
+    """Why the passage has its objectives: the words or the passage that gave them."""
+    text: str
+    spans: tuple[Span, ...]
+    sha256: str
+    country: str
+    iso3: str
+    year: int
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["objectives"] = list(self.objectives)
+        data["spans"] = [list(span) for span in self.spans]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
+        values = {k: data[k] for k in cls.__dataclass_fields__}
+        values["objectives"] = tuple(values["objectives"])
+        values["spans"] = tuple((int(s), int(e)) for s, e in values["spans"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage found by a search, with its rank, score and marked-up text."""
+
+    rank: int
+    score: float
+    passage: Passage
+    segments: tuple[tuple[str, bool], ...]
+    """The passage text cut into (text, matched) pieces, for any highlight format."""
+    citation: str
+
+
+@dataclass(frozen=True)
+class Results:
+    """One page of a search: what was asked, what was found, and the facet counts."""
+
+    query: str
+    filters: dict[str, list[str]]
+    total: int
+    page: int
+    limit: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    searched: str = ""
+    """The query actually searched: the user's words, or their correction."""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))

@@ -1,0 +1,137 @@
+"""The chunker: a document's text and metadata -> its `Passage`s. Pure: no files, no index.
+
+Each passage is one paragraph of the review's body. Headings become fields (section, subsection,
+kind, cluster); a paragraph broken mid-sentence is rejoined; list items join the paragraph that
+introduces them. Ids are readable and stable: `japan-2022:2a.6` is document japan-2022,
+section 2, subsection a, sixth paragraph. Objectives are tagged by `search.tagging`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .blocks import classify, ends_sentence, join
+from .models import Block, Document, Kind, Passage, Span
+from .objectives import cluster_of_objectives
+from .sources import split_blocks
+from .tagging import tag
+
+CHUNKER_VERSION = "1"
+"""Bump when the passages made from the same text change, so indexes rebuild."""
+
+
+def chunk(
+    document: Document, text: str, raw_blocks: Sequence[Sequence[Span]] | None = None
+) -> tuple[Passage, ...]:
+    """Split `text` (the decoded source) into tagged passages of `document`.
+
+    `raw_blocks` are the reader's blocks; plain text is split on blank lines when they are omitted.
+    """
+    blocks = classify(text, raw_blocks if raw_blocks is not None else split_blocks(text))
+    drafts = _paragraphs(text, blocks)
+    return tag(_number(document, text, drafts))
+
+
+def kind_of(subsection_title: str) -> Kind:
+    """Normalise a subsection title: "Best practices" -> best_practice."""
+    title = subsection_title.lower()
+    if title.startswith("progress"):
+        return "progress"
+    if "practice" in title:
+        return "best_practice"
+    if title.startswith("trend"):
+        return "trends"
+    return "other"
+
+
+@dataclass
+class _Context:
+    section: str = ""
+    section_title: str = ""
+    cluster: int | None = None
+    subsection: str = ""
+    subsection_title: str = ""
+
+
+@dataclass
+class _Draft:
+    context: _Context
+    blocks: list[Block] = field(default_factory=list)
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        return tuple(span for block in self.blocks for span in block.spans)
+
+
+def _paragraphs(text: str, blocks: Sequence[Block]) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    context = _Context()
+    open_draft: _Draft | None = None  # the draft a following block may still join
+    for block in blocks:
+        if block.kind == "section":
+            context = _Context(block.label, block.title, cluster_of_objectives(block.objectives))
+            open_draft = None
+        elif block.kind == "objectives":
+            if context.cluster is None:
+                context.cluster = cluster_of_objectives(block.objectives)
+        elif block.kind == "subsection":
+            context = _Context(context.section, context.section_title, context.cluster,
+                               block.label, block.title)
+            open_draft = None
+        elif block.kind == "title":
+            open_draft = None
+        elif block.kind == "list_item" and open_draft is not None:
+            open_draft.blocks.append(block)
+        elif open_draft is not None and _continues(open_draft.blocks[-1], block):
+            open_draft.blocks.append(block)
+        else:
+            open_draft = _Draft(context, [block])
+            drafts.append(open_draft)
+    return drafts
+
+
+def _continues(previous: Block, block: Block) -> bool:
+    """A block that starts in lower case after one that stops mid-sentence is the same paragraph."""
+    return (
+        previous.kind == "paragraph"
+        and block.kind == "paragraph"
+        and not ends_sentence(previous.text)
+        and block.text[:1].islower()
+    )
+
+
+def _number(document: Document, text: str, drafts: Sequence[_Draft]) -> list[Passage]:
+    passages: list[Passage] = []
+    ordinals: dict[tuple[str, str], int] = {}
+    for position, draft in enumerate(drafts):
+        ctx = draft.context
+        key = (ctx.section, ctx.subsection)
+        ordinals[key] = para = ordinals.get(key, 0) + 1
+        spans = draft.spans
+        body = join(text, spans)
+        passages.append(
+            Passage(
+                id=f"{document.id}:{ctx.section or '0'}{ctx.subsection}.{para}",
+                doc=document.id,
+                position=position,
+                para=para,
+                section=ctx.section,
+                section_title=ctx.section_title,
+                subsection=ctx.subsection,
+                subsection_title=ctx.subsection_title,
+                kind=kind_of(ctx.subsection_title) if ctx.subsection else "other",
+                cluster=ctx.cluster,
+                objectives=(),
+                objective_source="cluster",
+                objective_note="",
+                text=body,
+                spans=spans,
+                sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                country=document.country,
+                iso3=document.iso3,
+                year=document.year,
+            )
+        )
+    return passages

@@ -1,0 +1,143 @@
+"""Results and passages -> the one JSON envelope, and -> terminal text. Shared by CLI and web.
+
+The JSON of `gcm-search search --json` is `results_dict(results)`; the terminal view is
+`results_text(results, ansi)`. Neither does I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import objectives as gcm
+from .highlight import as_ansi, as_html, as_plain
+from .models import Hit, Passage, Results
+
+
+def objective_labels(numbers: tuple[int, ...]) -> list[str]:
+    return [gcm.objective(n).label for n in numbers]
+
+
+def passage_dict(passage: Passage) -> dict[str, Any]:
+    """Every field of a passage, plus its objectives' short labels."""
+    data = passage.to_dict()
+    data["objective_labels"] = objective_labels(passage.objectives)
+    return data
+
+
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    p = hit.passage
+    return {
+        "rank": hit.rank,
+        "id": p.id,
+        "score": hit.score,
+        "doc": p.doc,
+        "country": p.country,
+        "year": p.year,
+        "section": p.section,
+        "section_title": p.section_title,
+        "subsection": p.subsection,
+        "subsection_title": p.subsection_title,
+        "kind": p.kind,
+        "cluster": p.cluster,
+        "objectives": list(p.objectives),
+        "objective_labels": objective_labels(p.objectives),
+        "objective_source": p.objective_source,
+        "text": p.text,
+        "highlight": as_html(hit.segments),
+        "citation": hit.citation,
+        "spans": [list(s) for s in p.spans],
+        "sha256": p.sha256,
+    }
+
+
+def results_dict(results: Results) -> dict[str, Any]:
+    return {
+        "query": results.query,
+        "filters": results.filters,
+        "total": results.total,
+        "page": results.page,
+        "pages": results.pages,
+        "limit": results.limit,
+        "results": [hit_dict(h) for h in results.hits],
+        "facets": results.facets,
+        "suggestion": results.suggestion,
+        "searched": results.searched,
+    }
+
+
+def where(passage: Passage) -> str:
+    """"2 Protecting migrants … › a) Progress"."""
+    parts = []
+    if passage.section:
+        parts.append(f"{passage.section} {passage.section_title}")
+    if passage.subsection:
+        parts.append(f"{passage.subsection}) {passage.subsection_title}")
+    return " › ".join(parts) or "(before the first section)"
+
+
+def objectives_line(passage: Passage) -> str:
+    if not passage.objectives:
+        cluster = f"cluster {passage.cluster}" if passage.cluster else "none"
+        return f"Objectives: none specific ({cluster})"
+    return f"Objectives: {', '.join(objective_labels(passage.objectives))} " \
+           f"({passage.objective_source})"
+
+
+def results_text(results: Results, ansi: bool = False) -> str:
+    style = as_ansi if ansi else as_plain
+    lines = []
+    if results.suggestion:
+        lines.append(results.suggestion)
+    lines.append(_summary(results))
+    for hit in results.hits:
+        p = hit.passage
+        score = f"  score {hit.score:.2f}" if hit.score else ""
+        lines += [
+            "",
+            f"{hit.rank:>2}. {p.id}{score}",
+            f"    {where(p)}",
+            f"    {objectives_line(p)}",
+            f"    {style(hit.segments)}",
+            f"    {hit.citation}",
+        ]
+    if results.hits:
+        lines.append("")
+        lines += facets_text(results.facets)
+    return "\n".join(lines)
+
+
+def _summary(results: Results) -> str:
+    noun = "passage" if results.total == 1 else "passages"
+    asked = f' for "{results.searched}"' if results.searched.strip() else ""
+    filters = "; ".join(f"{k} {', '.join(v)}" for k, v in results.filters.items())
+    shown = ""
+    if results.hits:
+        shown = f", showing {results.hits[0].rank}-{results.hits[-1].rank}"
+        if results.pages > 1:
+            shown += f" (page {results.page} of {results.pages})"
+    return f"{results.total} {noun}{asked}{' where ' + filters if filters else ''}{shown}"
+
+
+def facets_text(facets: dict[str, dict[str, int]]) -> list[str]:
+    lines = []
+    for name, counts in facets.items():
+        if not counts:
+            continue
+        if name == "objective":
+            items = [f"{gcm.objective(int(v)).label} ({n})" for v, n in counts.items()]
+        else:
+            items = [f"{v} ({n})" for v, n in counts.items()]
+        lines.append(f"{name.capitalize()}: {' · '.join(items)}")
+    return lines
+
+
+def passage_text(passage: Passage, citation: str) -> str:
+    return "\n".join([
+        f"{passage.id}",
+        f"{where(passage)}",
+        f"{objectives_line(passage)}",
+        "",
+        passage.text,
+        "",
+        citation,
+    ])

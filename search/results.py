@@ -1,0 +1,262 @@
+"""Run a search on an opened index: request -> `Results` (ranked hits, facets, correction).
+
+Ranking is BM25F. Passages that match every word of the query come first, then those that match
+some; a word absent from the corpus is corrected from the index vocabulary when it looks like a
+typo, and otherwise left out rather than emptying the results. With no words but a filter, the
+filtered passages come in document order. Facet counts are exact for the query and filters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from . import objectives as gcm
+from .analysis import stemmed, terms
+from .cite import citation
+from .errors import BadInput, NotFound
+from .highlight import matched_spans, segments
+from .index import OpenIndex
+from .models import KINDS, Hit, Passage, Results
+from .query import Filters, Unit, advanced, all_of, any_of, filter_query, parse
+from .schema import EXACT_FIELD, FACETS, ORDER_FIELD, TEXT_FIELD, from_stored, weighting
+
+MAX_LIMIT = 100
+MAX_PAGE = 10_000
+_SECTION = re.compile(r"^\d{1,2}[a-z]?$")
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str = ""
+    filters: Filters = field(default_factory=Filters)
+    page: int = 1
+    limit: int = 10
+    syntax: bool = False
+
+
+def make_filters(
+    opened: OpenIndex,
+    *,
+    objectives: Iterable[str] = (),
+    clusters: Iterable[str] = (),
+    sections: Iterable[str] = (),
+    kinds: Iterable[str] = (),
+    countries: Iterable[str] = (),
+    years: Iterable[str] = (),
+) -> Filters:
+    """Check and normalise what a user typed as filters; unknown values are a `BadInput`."""
+    documents = opened.manifest.documents
+    by_name = {d.country.lower(): d.country for d in documents}
+    by_name.update({d.iso3.lower(): d.country for d in documents})
+
+    def country(value: str) -> str:
+        found = by_name.get(value.strip().lower())
+        if found is None:
+            known = ", ".join(sorted({d.country for d in documents}))
+            raise BadInput(f"no review from {value!r} in the index", f"countries: {known}")
+        return found
+
+    def kind(value: str) -> str:
+        normal = re.sub(r"[\s-]+", "_", value.strip().lower()).removesuffix("s")
+        normal = {"trend": "trends", "best_practice": "best_practice"}.get(normal, normal)
+        if normal not in KINDS:
+            raise BadInput(f"unknown kind {value!r}", f"kinds: {', '.join(KINDS)}")
+        return normal
+
+    def section(value: str) -> str:
+        normal = value.strip().lower().replace("(", "").replace(")", "").replace(".", "")
+        if not _SECTION.match(normal):
+            raise BadInput(f"unknown section {value!r}", "give a number like 2, or 2a for 2(a)")
+        return normal
+
+    def year(value: str) -> str:
+        if not value.strip().isdigit():
+            raise BadInput(f"year {value!r} is not a number")
+        return value.strip()
+
+    return Filters(
+        objectives=tuple(dict.fromkeys(gcm.resolve(v) for v in objectives)),
+        clusters=tuple(dict.fromkeys(str(gcm.cluster(_int(v, "cluster")).number)
+                                     for v in clusters)),
+        sections=tuple(dict.fromkeys(section(v) for v in sections)),
+        kinds=tuple(dict.fromkeys(kind(v) for v in kinds)),
+        countries=tuple(dict.fromkeys(country(v) for v in countries)),
+        years=tuple(dict.fromkeys(year(v) for v in years)),
+    )
+
+
+def _int(value: str, what: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise BadInput(f"{what} {value!r} is not a number") from None
+
+
+def search(opened: OpenIndex, request: Request) -> Results:
+    if not 1 <= request.limit <= MAX_LIMIT:
+        raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
+    if not 1 <= request.page <= MAX_PAGE:
+        raise BadInput(f"page must be between 1 and {MAX_PAGE}")
+    with opened.ix.searcher(weighting=weighting()) as searcher:
+        return _search(opened, searcher, request)
+
+
+def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
+    restrict = filter_query(request.filters)
+    start, end = (request.page - 1) * request.limit, request.page * request.limit
+    suggestion, searched = None, request.text
+    if request.syntax:
+        parsed_query = advanced(request.text)
+        units = [Unit(t, False, (t,)) for f, t in _terms(parsed_query) if f == TEXT_FIELD]
+        tiers: list[wq.Query] = [parsed_query]
+    else:
+        units, corrected = _known(searcher, parse(request.text).units)
+        if corrected:
+            searched = corrected
+            suggestion = f"Showing results for {corrected}"
+        tiers = [all_of(units), any_of(units)] if len(units) > 1 else []
+        if len(units) == 1:
+            tiers = [all_of(units)]
+
+    if tiers:
+        matched = _docs(searcher, tiers[-1], restrict)
+        ranked = _ranked(searcher, tiers, restrict, end)
+    elif restrict is not None:
+        matched = _docs(searcher, restrict, None)
+        browse = searcher.search(restrict, sortedby=ORDER_FIELD, limit=end)
+        ranked = [(hit.docnum, 0.0) for hit in browse]
+    else:
+        matched, ranked = set(), []
+
+    hits = []
+    for rank, (docnum, score) in enumerate(ranked[start:end], start=start + 1):
+        passage = from_stored(searcher.stored_fields(docnum))
+        hits.append(
+            Hit(
+                rank=rank,
+                score=round(score, 4),
+                passage=passage,
+                segments=segments(passage.text, matched_spans(passage.text, units)),
+                citation=citation(passage, opened.documents[passage.doc]),
+            )
+        )
+    return Results(
+        query=request.text,
+        filters=request.filters.to_dict(),
+        total=len(matched),
+        page=request.page,
+        limit=request.limit,
+        hits=tuple(hits),
+        facets=facet_counts(searcher, matched),
+        suggestion=suggestion,
+        searched=searched,
+    )
+
+
+def _ranked(
+    searcher: Searcher, tiers: Sequence[wq.Query], restrict: wq.Query | None, end: int
+) -> list[tuple[int, float]]:
+    """Best first, tier by tier: everything matching the first tier, then the next, and so on."""
+    ranked: list[tuple[int, float]] = []
+    seen: set[int] = set()
+    for tier in tiers:
+        if len(ranked) >= end:
+            break
+        found = searcher.search(tier, filter=restrict, mask=seen or None, limit=end - len(ranked))
+        for hit in found:
+            ranked.append((hit.docnum, float(hit.score or 0.0)))
+        seen |= _docs(searcher, tier, restrict)
+    return ranked
+
+
+def _docs(searcher: Searcher, q: wq.Query, restrict: wq.Query | None) -> set[int]:
+    return set(searcher.docs_for_query(q if restrict is None else wq.And([q, restrict])))
+
+
+def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
+    """Keep the units the index knows; correct likely typos; leave out the rest.
+
+    Returns the units to search and, when a word was corrected, the corrected query text.
+    """
+    kept: list[Unit] = []
+    corrections: list[tuple[str, str]] = []
+    for unit in units:
+        if unit.phrase or all(searcher.doc_frequency(unit.field, t) for t in unit.terms):
+            kept.append(unit)
+            continue
+        fixed = correct(searcher, unit.text)
+        fixed_terms = tuple(terms(stemmed(), fixed)) if fixed else ()
+        if fixed and fixed_terms:
+            corrections.append((unit.text, fixed))
+            kept.append(Unit(fixed, False, fixed_terms))
+    corrected = ""
+    if corrections:
+        words = [u.text for u in kept]
+        corrected = " ".join(f'"{w}"' if u.phrase else w for w, u in zip(words, kept))
+    return kept, corrected
+
+
+def correct(searcher: Searcher, word: str) -> str | None:
+    """The index word a typo most likely meant: within 1 edit for 5+ letters, 2 for 9+ letters,
+    the most frequent among the closest. Words the index has are never corrected."""
+    word = word.lower()
+    if len(word) < 5 or not word.isalpha() or searcher.doc_frequency(EXACT_FIELD, word):
+        return None
+    maxdist = 2 if len(word) >= 9 else 1
+    found = searcher.suggest(EXACT_FIELD, word, limit=1, maxdist=maxdist, prefix=1)
+    return found[0] if found else None
+
+
+def _terms(q: wq.Query) -> Iterator[tuple[str, str]]:
+    for fieldname, text in q.iter_all_terms():
+        yield fieldname, text.decode("utf-8") if isinstance(text, bytes) else text
+
+
+def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, dict[str, int]]:
+    """Exact counts of each facet value among `matched` (a multi-valued field counts each value)."""
+    reader = searcher.reader()
+    facets: dict[str, dict[str, int]] = {}
+    for name, fieldname in FACETS.items():
+        counts: dict[str, int] = {}
+        for value in reader.field_terms(fieldname):
+            text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+            if not text:
+                continue
+            n = len(matched.intersection(reader.postings(fieldname, value).all_ids()))
+            if n:
+                counts[text] = n
+        facets[name] = dict(sorted(counts.items(), key=lambda kv: _facet_order(kv[0])))
+    return facets
+
+
+def _facet_order(value: str) -> tuple[int, str]:
+    return (int(value), "") if value.isdigit() else (0, value)
+
+
+def passage(opened: OpenIndex, passage_id: str) -> Passage:
+    with opened.ix.searcher() as searcher:
+        stored = searcher.document(id=passage_id.strip())
+    if stored is None:
+        raise NotFound(f"no passage {passage_id!r}", "ids look like japan-2022:2a.6")
+    return from_stored(stored)
+
+
+def neighbours(opened: OpenIndex, of: Passage, context: int) -> list[Passage]:
+    """The passages within `context` places of `of` in its document, in order (itself included)."""
+    q = wq.And([wq.Term("doc", of.doc),
+                wq.NumericRange("position", of.position - context, of.position + context)])
+    with opened.ix.searcher() as searcher:
+        found = searcher.search(q, sortedby=ORDER_FIELD, limit=None)
+        return [from_stored(hit.fields()) for hit in found]
+
+
+def all_passages(opened: OpenIndex) -> list[Passage]:
+    """Every passage in document order."""
+    with opened.ix.searcher() as searcher:
+        found = searcher.search(wq.Every(), sortedby=ORDER_FIELD, limit=None)
+        return [from_stored(hit.fields()) for hit in found]

@@ -1,0 +1,84 @@
+"""The Whoosh schema and the mapping Passage <-> stored fields. The only place field names are spelled.
+
+A passage is indexed into filter fields (ids, keywords), a stemmed `text` field for ranking, an
+unstemmed `exact` field for quoted phrases and spelling, and a stored JSON `record` from which a
+hit is rendered without reopening source files.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
+
+from .analysis import exact, stemmed
+from .models import Passage
+
+SCHEMA_VERSION = "1"
+"""Bump when fields change, so indexes rebuild."""
+
+ID_FIELD = "id"
+TEXT_FIELD = "text"
+EXACT_FIELD = "exact"
+ORDER_FIELD = "order"
+
+# Facet name -> field. Facets are counted from these fields' postings.
+FACETS: dict[str, str] = {
+    "objective": "objectives",
+    "cluster": "cluster",
+    "section": "section",
+    "kind": "kind",
+    "country": "country",
+    "year": "year",
+}
+
+
+def schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        doc=ID(stored=True),
+        country=ID,
+        year=ID,
+        section=ID,
+        subsection=ID,
+        kind=ID,
+        cluster=ID,
+        objectives=KEYWORD,
+        objective_source=ID,
+        position=NUMERIC(int, bits=32),
+        order=NUMERIC(int, bits=64, sortable=True),
+        text=TEXT(analyzer=stemmed(), phrase=True),
+        exact=TEXT(analyzer=exact(), phrase=True, spelling=False),
+        record=STORED,
+    )
+
+
+def weighting() -> BM25F:
+    return BM25F(B=0.75, K1=1.2)
+
+
+def to_fields(passage: Passage, order: int) -> dict[str, Any]:
+    """The fields of one passage's index document; `order` sorts passages across documents."""
+    return {
+        "id": passage.id,
+        "doc": passage.doc,
+        "country": passage.country,
+        "year": str(passage.year),
+        "section": passage.section,
+        "subsection": f"{passage.section}{passage.subsection}",
+        "kind": passage.kind,
+        "cluster": str(passage.cluster or ""),
+        "objectives": " ".join(str(n) for n in passage.objectives),
+        "objective_source": passage.objective_source,
+        "position": passage.position,
+        "order": order,
+        "text": passage.text,
+        "exact": passage.text,
+        "record": json.dumps(passage.to_dict(), ensure_ascii=False),
+    }
+
+
+def from_stored(stored: dict[str, Any]) -> Passage:
+    return Passage.from_dict(json.loads(stored["record"]))

@@ -1,0 +1,153 @@
+"""Objective tags with provenance: untagged passages -> passages with `objectives`,
+`objective_source` and `objective_note`. Pure; the rules are tried in order for each passage:
+
+explicit    the paragraph names objectives ("As for the objective 5", "objectives 15 and 16").
+referenced  it points back ("mentioned in 2a) above", "(3.b.)") or repeats a distinctive quoted
+            name from an earlier passage, and takes that passage's objectives.
+inherited   the objectives of the closest preceding tagged passage of the same section.
+inferred    its words plainly belong to another objective of the section's cluster than the one it
+            would inherit (and the inherited one's key terms are absent from it).
+cluster     none of the above: no objective; the section's cluster stays in its own field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .models import ObjectiveSource, Passage
+from .objectives import CLUSTERS, OBJECTIVES, term_pattern
+
+_EXPLICIT = re.compile(
+    r"\bobjectives?\s*:?\s*(?:no\.?\s*|number\s+)?"
+    r"(\d{1,2}(?:\s*(?:,|and|&|or)\s*\d{1,2}\b)*)",
+    re.IGNORECASE,
+)
+_POINTER = re.compile(
+    r"\b(?:mentioned|referred\s+to|described|see)\s+(?:in\s+)?(?:the\s+)?(?:above\s+)?"
+    r"(?:section\s+)?\(?(\d{1,2})\.?\s*\(?([a-z])\b",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"“([^”]{8,200})”|\"([^\"]{8,200})\"|(?<![\w’'])['‘]([^'’]{8,200})['’](?!\w)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]+")
+_TERMS = {o.number: tuple((t, term_pattern((t,))) for t in o.terms) for o in OBJECTIVES}
+_CLUSTER_OBJECTIVES = {c.number: c.objectives for c in CLUSTERS}
+_MIN_INFERRED_TERMS = 2
+_STOP = frozenset(
+    "the and for with from that this have has been were was are their which such also into "
+    "through other its our who all any more than these those will would".split()
+)
+
+
+def tag(passages: Sequence[Passage]) -> tuple[Passage, ...]:
+    """Tag passages of one document, in document order (later rules look back at earlier ones)."""
+    done: list[Passage] = []
+    names: dict[str, int] = {}  # distinctive quoted name -> index of the latest passage quoting it
+    for passage in passages:
+        objectives, source, note = _decide(passage, done, names)
+        done.append(replace(passage, objectives=objectives, objective_source=source,
+                            objective_note=note))
+        for name in quoted_names(passage.text):
+            names[name] = len(done) - 1
+    return tuple(done)
+
+
+def explicit_objectives(text: str) -> tuple[tuple[int, ...], str]:
+    """The objectives a paragraph names, in order, and the words that name them."""
+    found: list[int] = []
+    words: list[str] = []
+    for match in _EXPLICIT.finditer(text):
+        numbers = [int(n) for n in re.findall(r"\d{1,2}", match.group(1))]
+        valid = [n for n in numbers if 1 <= n <= 23]
+        if valid:
+            words.append(match.group(0).strip())
+            found.extend(n for n in valid if n not in found)
+    return tuple(found), "; ".join(words)
+
+
+def quoted_names(text: str) -> list[str]:
+    """Distinctive quoted names (three words or more, one capitalised), normalised."""
+    names = []
+    for match in _QUOTED.finditer(text):
+        name = next(g for g in match.groups() if g)
+        words = _WORD.findall(name)
+        if len(words) >= 3 and any(w[0].isupper() for w in words):
+            names.append(_normal(name))
+    return names
+
+
+def key_term_scores(text: str, candidates: Sequence[int]) -> dict[int, list[str]]:
+    """For each candidate objective, the distinct key terms of it that occur in `text`."""
+    return {
+        n: [term for term, pattern in _TERMS[n] if pattern.search(text)]
+        for n in candidates
+    }
+
+
+def _decide(
+    passage: Passage, done: Sequence[Passage], names: dict[str, int]
+) -> tuple[tuple[int, ...], ObjectiveSource, str]:
+    objectives, words = explicit_objectives(passage.text)
+    if objectives:
+        return objectives, "explicit", words
+    referenced = _referenced(passage, done, names)
+    if referenced is not None:
+        return referenced
+    inherited = next(
+        (p for p in reversed(done) if p.section == passage.section and p.objectives), None
+    )
+    inferred = _inferred(passage, inherited.objectives if inherited else ())
+    if inferred is not None:
+        return inferred
+    if inherited is not None:
+        return inherited.objectives, "inherited", f"from {inherited.id}"
+    return (), "cluster", f"cluster {passage.cluster}" if passage.cluster else ""
+
+
+def _referenced(
+    passage: Passage, done: Sequence[Passage], names: dict[str, int]
+) -> tuple[tuple[int, ...], ObjectiveSource, str] | None:
+    for match in _POINTER.finditer(passage.text):
+        section, subsection = match.group(1), match.group(2).lower()
+        targets = [p for p in done
+                   if p.section == section and p.subsection == subsection and p.objectives]
+        if targets:
+            best = max(targets, key=lambda p: _overlap(passage.text, p.text))
+            return best.objectives, "referenced", f"{match.group(0).strip()} -> {best.id}"
+    text = _normal(passage.text)
+    for name, index in sorted(names.items(), key=lambda item: -item[1]):
+        earlier = done[index]
+        if earlier.objectives and name in text:
+            return earlier.objectives, "referenced", f"quotes “{name}” from {earlier.id}"
+    return None
+
+
+def _inferred(
+    passage: Passage, inherited: tuple[int, ...]
+) -> tuple[tuple[int, ...], ObjectiveSource, str] | None:
+    if passage.cluster is None:
+        return None
+    candidates = [n for n in _CLUSTER_OBJECTIVES[passage.cluster] if n not in inherited]
+    scores = key_term_scores(passage.text, [*inherited, *candidates])
+    if any(scores[n] for n in inherited):
+        return None  # the inherited tag fits: leave it alone
+    ranked = sorted(candidates, key=lambda n: -len(scores[n]))
+    if not ranked or len(scores[ranked[0]]) < _MIN_INFERRED_TERMS:
+        return None
+    if len(ranked) > 1 and len(scores[ranked[1]]) == len(scores[ranked[0]]):
+        return None  # no plain winner
+    best = ranked[0]
+    return (best,), "inferred", f"key terms of objective {best}: {', '.join(scores[best])}"
+
+
+def _overlap(text: str, other: str) -> int:
+    def words(s: str) -> set[str]:
+        return {w.lower() for w in _WORD.findall(s) if len(w) > 3} - _STOP
+
+    return len(words(text) & words(other))
+
+
+def _normal(text: str) -> str:
+    text = re.sub(r"[“”\"‘’']", "", text.lower())
+    return re.sub(r"\s+", " ", text).strip()
