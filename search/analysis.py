@@ -9,8 +9,9 @@ analyzers, so whatever is forgiven is forgiven both ways.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cache
+from typing import Any
 
 from whoosh.analysis import (
     Analyzer,
@@ -43,8 +44,8 @@ QUESTION_WORDS = frozenset(
 class NumberFilter(Filter):
     """"45,970" -> "45970", so numbers match however their thousands are written."""
 
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
+    def __call__(self, value: Iterable[Token], **kwargs: Any) -> Iterator[Token]:  # type: ignore[override]
+        for token in value:
             if "," in token.text:
                 token.text = token.text.replace(",", "")
             yield token

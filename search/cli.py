@@ -38,6 +38,11 @@ class _Group(click.Group):
         except GcmSearchError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as other command-line tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted; the index in use is unchanged.", err=True)
             ctx.exit(130)
@@ -111,7 +116,7 @@ def main() -> None:
 @main.command("search")
 @click.argument("query", nargs=-1)
 @click.option("-o", "--objective", "objective", multiple=True,
-              help="GCM objective: a number (10) or words (trafficking). Repeat for any of several.")
+              help="GCM objective: a number (10) or words (trafficking). Repeat for any of them.")
 @click.option("--cluster", multiple=True, help="Review cluster 1-4.")
 @click.option("-s", "--section", multiple=True, help="Section number (2) or subsection (2a).")
 @click.option("-k", "--kind", multiple=True, help=f"Kind of paragraph: {', '.join(KINDS)}.")
@@ -204,7 +209,7 @@ def objectives_command(as_json: bool, config: Config) -> None:
     for p in all_passages(_open(config)):
         for n in p.objectives:
             counts[n][p.objective_source] += 1
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "number": o.number,
             "short": o.short,
@@ -258,14 +263,16 @@ def stats_command(as_json: bool, config: Config) -> None:
     opened = _open(config)
     passages = all_passages(opened)
     per_doc = Counter(p.doc for p in passages)
-    data = {
+    data: dict[str, Any] = {
         "index": str(opened.path),
         "built_at": opened.manifest.built_at,
         "fingerprint": opened.manifest.fingerprint,
         "format": opened.manifest.format,
         "size_bytes": opened.size(),
         "passages": len(passages),
-        "documents": [{**d.to_dict(), "passages": per_doc[d.id]} for d in opened.manifest.documents],
+        "documents": [
+            {**d.to_dict(), "passages": per_doc[d.id]} for d in opened.manifest.documents
+        ],
         "by_section": dict(Counter(f"{p.doc}:{p.section}" for p in passages)),
         "by_kind": dict(Counter(p.kind for p in passages)),
         "by_objective_source": dict(Counter(p.objective_source for p in passages)),

@@ -82,9 +82,9 @@ def _paragraphs(text: str, blocks: Sequence[Block]) -> list[_Draft]:
             open_draft = None
         elif block.kind == "title":
             open_draft = None
-        elif block.kind == "list_item" and open_draft is not None:
-            open_draft.blocks.append(block)
-        elif open_draft is not None and _continues(open_draft.blocks[-1], block):
+        elif open_draft is not None and (
+            block.kind == "list_item" or _continues(open_draft.blocks[-1], block)
+        ):
             open_draft.blocks.append(block)
         else:
             open_draft = _Draft(context, [block])

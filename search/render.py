@@ -108,7 +108,8 @@ def results_text(results: Results, ansi: bool = False) -> str:
 
 def _summary(results: Results) -> str:
     noun = "passage" if results.total == 1 else "passages"
-    asked = f' for "{results.searched}"' if results.searched.strip() else ""
+    searched = results.searched.strip()
+    asked = f" for {searched}" if '"' in searched else f' for "{searched}"' if searched else ""
     filters = "; ".join(f"{k} {', '.join(v)}" for k, v in results.filters.items())
     shown = ""
     if results.hits:

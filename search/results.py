@@ -135,7 +135,7 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
 
     hits = []
     for rank, (docnum, score) in enumerate(ranked[start:end], start=start + 1):
-        passage = from_stored(searcher.stored_fields(docnum))
+        passage = from_stored(searcher.reader().stored_fields(docnum))
         hits.append(
             Hit(
                 rank=rank,
@@ -186,7 +186,7 @@ def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
     kept: list[Unit] = []
     corrections: list[tuple[str, str]] = []
     for unit in units:
-        if unit.phrase or all(searcher.doc_frequency(unit.field, t) for t in unit.terms):
+        if unit.phrase or all(searcher.reader().doc_frequency(unit.field, t) for t in unit.terms):
             kept.append(unit)
             continue
         fixed = correct(searcher, unit.text)
@@ -197,7 +197,7 @@ def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
     corrected = ""
     if corrections:
         words = [u.text for u in kept]
-        corrected = " ".join(f'"{w}"' if u.phrase else w for w, u in zip(words, kept))
+        corrected = " ".join(f'"{w}"' if u.phrase else w for w, u in zip(words, kept, strict=True))
     return kept, corrected
 
 
@@ -205,7 +205,7 @@ def correct(searcher: Searcher, word: str) -> str | None:
     """The index word a typo most likely meant: within 1 edit for 5+ letters, 2 for 9+ letters,
     the most frequent among the closest. Words the index has are never corrected."""
     word = word.lower()
-    if len(word) < 5 or not word.isalpha() or searcher.doc_frequency(EXACT_FIELD, word):
+    if len(word) < 5 or not word.isalpha() or searcher.reader().doc_frequency(EXACT_FIELD, word):
         return None
     maxdist = 2 if len(word) >= 9 else 1
     found = searcher.suggest(EXACT_FIELD, word, limit=1, maxdist=maxdist, prefix=1)

@@ -1,4 +1,4 @@
-"""The Whoosh schema and the mapping Passage <-> stored fields. The only place field names are spelled.
+"""The Whoosh schema and Passage <-> stored fields: the only place field names are spelled.
 
 A passage is indexed into filter fields (ids, keywords), a stemmed `text` field for ranking, an
 unstemmed `exact` field for quoted phrases and spelling, and a stored JSON `record` from which a

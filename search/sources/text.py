@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import CorpusError
 from ..models import Span
 
+
 @dataclass(frozen=True)
 class Source:
     """A corpus file's decoded text and its raw blocks (each a tuple of line spans)."""
