@@ -1,8 +1,10 @@
 """Whoosh analyzers: text -> tokens, as small pipelines (tokenizer | filters).
 
-`stemmed()` feeds ranking: words lower-cased, stop words dropped, stems; numbers written with
-thousands separators ("45,970") become one token ("45970"). `exact()` feeds quoted phrases and the
-spelling vocabulary: the same tokens unstemmed, stop words kept. Index and query use the same
+The tokenizer takes runs of letters and numbers apart ("COVID-19" and "covid19" are both
+`covid 19`) and keeps a number written with thousands separators whole ("45,970" is `45970`).
+Then both analyzers lower-case and fold British spellings into American ones (`search.spelling`).
+`stemmed()` feeds ranking: stop words dropped, Porter stems. `exact()` feeds quoted phrases and
+the spelling-correction vocabulary: unstemmed, stop words kept. Index and query use the same
 analyzers, so whatever is forgiven is forgiven both ways.
 """
 
@@ -24,14 +26,16 @@ from whoosh.analysis import (
 )
 from whoosh.analysis.filters import STOP_WORDS
 
-ANALYSIS_VERSION = "1"
+from .spelling import canonical
+
+ANALYSIS_VERSION = "2"
 """Bump when tokens change, so indexes rebuild."""
 
-# Numbers with thousands separators are one token; otherwise words and decimals as Whoosh does.
-TOKEN_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\w+(?:\.?\w+)*"
+# Numbers with thousands separators are one token, decimals too; letters and digits part ways.
+TOKEN_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+"
 
-# "may" and "us" are words in these reviews ("May 2021", "US$"); keep them searchable.
-STOP = frozenset(STOP_WORDS - {"may", "us"})
+# "may" is a word in these reviews ("May 2021"); keep it searchable.
+STOP = frozenset(STOP_WORDS - {"may"})
 
 # Words that ask rather than tell: dropped from queries (never from the index) unless a query
 # consists of nothing else.
@@ -51,12 +55,22 @@ class NumberFilter(Filter):
             yield token
 
 
+class SpellingFilter(Filter):
+    """"labour" -> "labor", "programme" -> "program": one spelling per word, both ways."""
+
+    def __call__(self, value: Iterable[Token], **kwargs: Any) -> Iterator[Token]:  # type: ignore[override]
+        for token in value:
+            token.text = canonical(token.text)
+            yield token
+
+
 @cache
 def stemmed() -> Analyzer:
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | NumberFilter()
         | LowercaseFilter()
+        | SpellingFilter()
         | StopFilter(stoplist=STOP, minsize=1)
         | StemFilter(cachesize=50000)
     )
@@ -64,7 +78,7 @@ def stemmed() -> Analyzer:
 
 @cache
 def exact() -> Analyzer:
-    return RegexTokenizer(TOKEN_PATTERN) | NumberFilter() | LowercaseFilter()
+    return RegexTokenizer(TOKEN_PATTERN) | NumberFilter() | LowercaseFilter() | SpellingFilter()
 
 
 def terms(analyzer: Analyzer, text: str) -> list[str]:
@@ -73,12 +87,11 @@ def terms(analyzer: Analyzer, text: str) -> list[str]:
 
 
 def token_spans(text: str) -> list[tuple[int, int, str, str]]:
-    """Every word of `text` as (start, end, stemmed term or "", exact term), for highlighting."""
-    stem = stemmed()
+    """Every token of `text` as (start, end, stemmed term or "" for a stop word, exact term)."""
+    stem, plain = stemmed(), exact()
     out = []
     for match in re.finditer(TOKEN_PATTERN, text):
         word = match.group()
-        exact_term = word.replace(",", "").lower()
         stems = terms(stem, word)
-        out.append((match.start(), match.end(), stems[0] if stems else "", exact_term))
+        out.append((match.start(), match.end(), stems[0] if stems else "", terms(plain, word)[0]))
     return out

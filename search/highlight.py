@@ -12,22 +12,31 @@ from collections.abc import Sequence
 
 from .analysis import token_spans
 from .query import Unit
+from .schema import EXACT_FIELD, TEXT_FIELD
 
 Segments = tuple[tuple[str, bool], ...]
 
 
 def matched_spans(text: str, units: Sequence[Unit]) -> list[tuple[int, int]]:
-    """The character spans of `text` that the query's words and phrases match."""
+    """The character spans of `text` that the query's words, names and phrases match."""
     tokens = token_spans(text)
-    stems = {t for u in units if not u.phrase for t in u.terms}
-    marked: set[int] = {i for i, (_, _, stem, _) in enumerate(tokens) if stem and stem in stems}
-    exact_terms = [t[3] for t in tokens]
-    for unit in units:
-        if unit.phrase:
-            n = len(unit.terms)
-            for i in range(len(tokens) - n + 1):
-                if tuple(exact_terms[i : i + n]) == unit.terms:
-                    marked.update(range(i, i + n))
+    options = [option for unit in units for option in unit.options]
+    single = {words[0] for field, words in options if field == TEXT_FIELD and len(words) == 1}
+    marked = {i for i, (_, _, stem, _) in enumerate(tokens) if stem and stem in single}
+    # Stemmed phrases skip stop words, as the index does ("Organization for Migration").
+    content = [i for i, token in enumerate(tokens) if token[2]]
+    sequences = {
+        TEXT_FIELD: (content, [tokens[i][2] for i in content]),
+        EXACT_FIELD: (list(range(len(tokens))), [token[3] for token in tokens]),
+    }
+    for field, words in options:
+        if field not in sequences or (field == TEXT_FIELD and len(words) == 1):
+            continue
+        places, seq = sequences[field]
+        n = len(words)
+        for i in range(len(seq) - n + 1):
+            if tuple(seq[i : i + n]) == words:
+                marked.update(range(places[i], places[i + n - 1] + 1))
     return [(tokens[i][0], tokens[i][1]) for i in sorted(marked)]
 
 

@@ -16,6 +16,7 @@ corpus files, the catalog and the chunker, analysis and schema versions: any cha
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
+from .acronyms import CURATED, Lexicon, learn
 from .analysis import ANALYSIS_VERSION
 from .catalog import catalog_path, load_catalog
 from .config import Config
@@ -48,6 +50,7 @@ FORMAT = f"chunker {CHUNKER_VERSION}, analysis {ANALYSIS_VERSION}, schema {SCHEM
 CURRENT = "CURRENT"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
+ACRONYMS = "acronyms.json"  # the acronyms the corpus defines, learned at build time
 KEEP_BUILDS = 2  # the current build and the one before it, which open readers may still use
 
 Progress = Callable[[int, int], None]
@@ -91,6 +94,15 @@ class OpenIndex:
     @property
     def documents(self) -> dict[str, Document]:
         return {d.id: d for d in self.manifest.documents}
+
+    @functools.cached_property
+    def lexicon(self) -> Lexicon:
+        """Curated acronyms and those the corpus defines."""
+        try:
+            learned = json.loads((self.path / ACRONYMS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            learned = {}
+        return Lexicon.build(CURATED, {k: tuple(v) for k, v in learned.items()})
 
     def size(self) -> int:
         return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
@@ -209,6 +221,9 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
                 documents=documents,
             )
             (temporary / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2),
+                                              encoding="utf-8")
+            learned = learn(p.text for p in passages)
+            (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
                                               encoding="utf-8")
             final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
             temporary.rename(final)

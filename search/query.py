@@ -1,8 +1,9 @@
 """User text + filters -> Whoosh queries. Pure, and it never raises on what a user types.
 
 User text is data: words and "quoted phrases" only. Words are matched stemmed in the `text` field;
-phrases match exactly (unstemmed, in order) in the `exact` field. Whoosh's own query language is
-opt-in (`syntax=True`). Filters are values already resolved (objective numbers, known countries).
+phrases match exactly (unstemmed, in order) in the `exact` field. A word that is a known acronym
+may also match its name as a phrase, and a name its acronym (`search.acronyms`). Whoosh's own
+query language is opt-in (`syntax=True`). Filters are values already resolved.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass, field
 from whoosh import query as wq
 from whoosh.qparser import QueryParser
 
+from .acronyms import Lexicon
 from .analysis import QUESTION_WORDS, exact, stemmed, terms
-from .schema import EXACT_FIELD, TEXT_FIELD, schema
+from .schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD, schema
 
 MAX_QUERY_CHARS = 1000
 MAX_UNITS = 32
@@ -23,17 +25,26 @@ _QUOTES = "\"“”„«»"
 _PHRASE = re.compile(rf"[{_QUOTES}]([^{_QUOTES}]+)[{_QUOTES}]")
 
 
+Option = tuple[str, tuple[str, ...]]
+"""A way to match: (field, terms); several terms must occur as a phrase in that field."""
+
+
 @dataclass(frozen=True)
 class Unit:
-    """A word or a quoted phrase of the query, with the index terms it becomes."""
+    """A word, name or quoted phrase of the query, with the ways it may match (any of them)."""
 
     text: str
     phrase: bool
-    terms: tuple[str, ...]
+    options: tuple[Option, ...]
+
+    @classmethod
+    def word(cls, text: str, stems: tuple[str, ...]) -> Unit:
+        """A word matches the passage text, or the objectives the passage is filed under."""
+        return cls(text, False, ((TEXT_FIELD, stems), (TOPICS_FIELD, stems)))
 
     @property
-    def field(self) -> str:
-        return EXACT_FIELD if self.phrase else TEXT_FIELD
+    def terms(self) -> tuple[str, ...]:
+        return self.options[0][1]
 
 
 @dataclass(frozen=True)
@@ -72,48 +83,99 @@ class Parsed:
         return tuple(u.text for u in self.units if not u.phrase)
 
 
-def parse(text: str) -> Parsed:
-    """Split user text into phrases ("…") and words, dropping question words when others remain."""
+def parse(text: str, lexicon: Lexicon | None = None) -> Parsed:
+    """Split user text into phrases ("…"), names and words; drop question words when others remain.
+
+    With a `lexicon`, an acronym also matches its names, and a name its acronym.
+    """
+    lexicon = lexicon or Lexicon()
     text = text[:MAX_QUERY_CHARS]
     units: list[Unit] = []
     for match in _PHRASE.finditer(text):
-        words = terms(exact(), match.group(1))
+        words = tuple(terms(exact(), match.group(1)))
         if words:
-            units.append(Unit(match.group(1).strip(), True, tuple(words)))
-    rest = _PHRASE.sub(" ", text)
-    for word in re.findall(r"\S+", rest):
-        word = word.strip(_QUOTES + "()[]{}'’`,;:!?.")
-        stems = tuple(terms(stemmed(), word))
-        if stems:
-            units.append(Unit(word, False, stems))
-    asking = [u for u in units if not u.phrase and u.text.lower() in QUESTION_WORDS]
-    if asking and len(asking) < len(units):
-        units = [u for u in units if u not in asking]
+            stems = tuple(terms(stemmed(), match.group(1)))
+            also = lexicon.acronyms.get(stems)
+            extra: tuple[Option, ...] = ((TEXT_FIELD, (also,)),) if also else ()
+            units.append(Unit(match.group(1).strip(), True, ((EXACT_FIELD, words), *extra)))
+    rest = [w.strip(_QUOTES + "()[]{}'’`,;:!?.") for w in _PHRASE.sub(" ", text).split()]
+    plain = [Unit.word(w, tuple(terms(stemmed(), w))) for w in rest if w]
+    plain = [u for u in plain if u.terms]
+    asking = [u for u in plain if u.text.lower() in QUESTION_WORDS and not u.text.isupper()]
+    if asking and len(asking) < len(plain) + len(units):
+        plain = [u for u in plain if u not in asking]
+    units.extend(_names(plain, lexicon))
     return Parsed(tuple(_dedupe(units)[:MAX_UNITS]))
 
 
+def _names(units: Sequence[Unit], lexicon: Lexicon) -> list[Unit]:
+    """Join runs of words that spell a known name into one unit that also matches its acronym;
+    give a known acronym its names."""
+    out: list[Unit] = []
+    i = 0
+    while i < len(units):
+        joined = _longest_name(units, i, lexicon)
+        if joined is not None:
+            end, phrase = joined
+            text = " ".join(u.text for u in units[i:end])
+            out.append(Unit(text, False, ((TEXT_FIELD, phrase),
+                                          (TEXT_FIELD, (lexicon.acronyms[phrase],)))))
+            i = end
+            continue
+        unit = units[i]
+        names = lexicon.names.get(unit.terms[0]) if len(unit.terms) == 1 else None
+        if names:
+            unit = Unit(unit.text, False, (*unit.options, *((TEXT_FIELD, n) for n in names)))
+        out.append(unit)
+        i += 1
+    return out
+
+
+def _longest_name(
+    units: Sequence[Unit], start: int, lexicon: Lexicon
+) -> tuple[int, tuple[str, ...]] | None:
+    stems: list[str] = []
+    best = None
+    for end in range(start, min(len(units), start + lexicon.longest)):
+        stems.extend(units[end].terms)
+        if end > start and tuple(stems) in lexicon.acronyms:
+            best = (end + 1, tuple(stems))
+    return best
+
+
 def _dedupe(units: Sequence[Unit]) -> list[Unit]:
-    seen: set[tuple[bool, tuple[str, ...]]] = set()
+    seen: set[tuple[Option, ...]] = set()
     out = []
     for unit in units:
-        key = (unit.phrase, unit.terms)
+        key = unit.options
         if key not in seen:
             seen.add(key)
             out.append(unit)
     return out
 
 
-def unit_query(unit: Unit) -> wq.Query:
-    if unit.phrase and len(unit.terms) > 1:
-        return wq.Phrase(EXACT_FIELD, list(unit.terms))
-    if len(unit.terms) == 1:
-        return wq.Term(unit.field, unit.terms[0])
-    # A word that splits into several tokens ("multi-agent") needs all of them.
-    return wq.And([wq.Term(unit.field, t) for t in unit.terms])
+def option_query(option: Option) -> wq.Query:
+    field, words = option
+    # Several terms, whether a quoted phrase, a name, or a word the tokenizer splits
+    # ("covid19", "non-Japanese"), must stand together, in order.
+    return wq.Term(field, words[0]) if len(words) == 1 else wq.Phrase(field, list(words))
+
+
+def unit_query(unit: Unit, in_text: bool = False) -> wq.Query:
+    """Any of the unit's options; with `in_text`, only those that look in the passage's words."""
+    queries = [option_query(o) for o in unit.options if not (in_text and o[0] == TOPICS_FIELD)]
+    if not queries:
+        return wq.NullQuery
+    return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
 def all_of(units: Sequence[Unit]) -> wq.Query:
-    return wq.And([unit_query(u) for u in units]) if len(units) > 1 else unit_query(units[0])
+    """Passages whose words match every unit; the objectives they are filed under only add
+    to their score (a title word such as "lives" must not make a passage match "live")."""
+    required = [unit_query(u, in_text=True) for u in units]
+    topics = [option_query(o) for u in units for o in u.options if o[0] == TOPICS_FIELD]
+    matched = required[0] if len(required) == 1 else wq.And(required)
+    return wq.AndMaybe(matched, wq.Or(topics)) if topics else matched
 
 
 def any_of(units: Sequence[Unit]) -> wq.Query:

@@ -24,6 +24,7 @@ from .index import OpenIndex
 from .models import KINDS, Hit, Passage, Results
 from .query import Filters, Unit, advanced, all_of, any_of, filter_query, parse
 from .schema import EXACT_FIELD, FACETS, ORDER_FIELD, TEXT_FIELD, from_stored, weighting
+from .spelling import canonical
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
@@ -112,10 +113,10 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
     suggestion, searched = None, request.text
     if request.syntax:
         parsed_query = advanced(request.text)
-        units = [Unit(t, False, (t,)) for f, t in _terms(parsed_query) if f == TEXT_FIELD]
+        units = [Unit.word(t, (t,)) for f, t in _terms(parsed_query) if f == TEXT_FIELD]
         tiers: list[wq.Query] = [parsed_query]
     else:
-        units, corrected = _known(searcher, parse(request.text).units)
+        units, corrected = _known(searcher, parse(request.text, opened.lexicon).units)
         if corrected:
             searched = corrected
             suggestion = f"Showing results for {corrected}"
@@ -185,15 +186,18 @@ def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
     """
     kept: list[Unit] = []
     corrections: list[tuple[str, str]] = []
+    reader = searcher.reader()
     for unit in units:
-        if unit.phrase or all(searcher.reader().doc_frequency(unit.field, t) for t in unit.terms):
+        if unit.phrase or any(
+            all(reader.doc_frequency(field, t) for t in words) for field, words in unit.options
+        ):
             kept.append(unit)
             continue
         fixed = correct(searcher, unit.text)
         fixed_terms = tuple(terms(stemmed(), fixed)) if fixed else ()
         if fixed and fixed_terms:
             corrections.append((unit.text, fixed))
-            kept.append(Unit(fixed, False, fixed_terms))
+            kept.append(Unit.word(fixed, fixed_terms))
     corrected = ""
     if corrections:
         words = [u.text for u in kept]
@@ -204,7 +208,7 @@ def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
 def correct(searcher: Searcher, word: str) -> str | None:
     """The index word a typo most likely meant: within 1 edit for 5+ letters, 2 for 9+ letters,
     the most frequent among the closest. Words the index has are never corrected."""
-    word = word.lower()
+    word = canonical(word.lower())
     if len(word) < 5 or not word.isalpha() or searcher.reader().doc_frequency(EXACT_FIELD, word):
         return None
     maxdist = 2 if len(word) >= 9 else 1

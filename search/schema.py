@@ -15,12 +15,14 @@ from whoosh.scoring import BM25F
 
 from .analysis import exact, stemmed
 from .models import Passage
+from .objectives import objective
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 """Bump when fields change, so indexes rebuild."""
 
 ID_FIELD = "id"
 TEXT_FIELD = "text"
+TOPICS_FIELD = "topics"
 EXACT_FIELD = "exact"
 ORDER_FIELD = "order"
 
@@ -51,6 +53,9 @@ def schema() -> Schema:
         order=NUMERIC(int, bits=64, sortable=True),
         text=TEXT(analyzer=stemmed(), phrase=True),
         exact=TEXT(analyzer=exact(), phrase=True, spelling=False),
+        # The passage's objectives in words ("objective 10 Trafficking Prevent, combat …"), so a
+        # query for "objective 10" or "smuggling" also finds passages filed under it.
+        topics=TEXT(analyzer=stemmed(), phrase=True),
         record=STORED,
     )
 
@@ -76,6 +81,10 @@ def to_fields(passage: Passage, order: int) -> dict[str, Any]:
         "order": order,
         "text": passage.text,
         "exact": passage.text,
+        "topics": " ".join(
+            f"objective {o.number} {o.short}. {o.title}."
+            for o in (objective(n) for n in passage.objectives)
+        ),
         "record": json.dumps(passage.to_dict(), ensure_ascii=False),
     }
 

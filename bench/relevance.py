@@ -1,0 +1,171 @@
+"""Relevance benchmark: gcm-search against SQLite FTS5 on a judged query set, in the same run.
+
+    python bench/relevance.py            # prints the table and writes bench/RELEVANCE.md
+
+The judged queries are in bench/queries.tsv (its header says how it is written). Both systems
+index the same passages (the chunker's output for the bundled corpus). FTS5 is the usual peer:
+a `porter unicode61` tokenizer, each query word quoted and OR-ed, ranked by `bm25()`. Metrics
+(nDCG@10, MRR, recall@10) come from ir-measures (trec_eval underneath).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import ir_measures
+from ir_measures import RR, Qrel, R, ScoredDoc, nDCG
+
+from search.config import Config, default_corpus
+from search.index import load_passages, open_index
+from search.models import Passage
+from search.results import Request, search
+
+HERE = Path(__file__).resolve().parent
+QUERIES = HERE / "queries.tsv"
+RESULTS = HERE / "RELEVANCE.md"
+MEASURES = (nDCG @ 10, RR, R @ 10)
+DEPTH = 10
+
+Ranker = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class Query:
+    qid: str
+    hard: bool
+    category: str
+    text: str
+    judgments: dict[str, int]
+
+
+def load_queries(path: Path = QUERIES) -> list[Query]:
+    queries = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        if len(fields) != 5:
+            raise ValueError(f"{path.name}:{number}: expected 5 tab-separated fields")
+        qid, hard, category, text, judged = fields
+        judgments = {}
+        for pair in judged.split():
+            passage_id, grade = pair.rsplit("=", 1)
+            judgments[passage_id] = int(grade)
+        queries.append(Query(qid, hard == "yes", category, text, judgments))
+    return queries
+
+
+def gcm_search_ranker(config: Config) -> Ranker:
+    opened = open_index(config)
+
+    def rank(text: str) -> list[str]:
+        return [hit.passage.id for hit in search(opened, Request(text, limit=DEPTH)).hits]
+
+    return rank
+
+
+def fts5_ranker(passages: Sequence[Passage]) -> Ranker:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE p USING fts5(id UNINDEXED, text, tokenize='porter unicode61')")
+    db.executemany("INSERT INTO p VALUES (?, ?)", [(p.id, p.text) for p in passages])
+
+    def rank(text: str) -> list[str]:
+        words = re.findall(r"\w+", text)
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in words)
+        rows = db.execute(
+            "SELECT id FROM p WHERE p MATCH ? ORDER BY bm25(p) LIMIT ?", (match, DEPTH)
+        )
+        return [row[0] for row in rows]
+
+    return rank
+
+
+def evaluate(queries: Sequence[Query], rank: Ranker) -> dict[str, dict[str, float]]:
+    """Aggregate metrics overall, on the hard subset, and per category."""
+    qrels = [Qrel(q.qid, pid, grade) for q in queries for pid, grade in q.judgments.items()]
+    run = []
+    for q in queries:
+        ids = rank(q.text) or ["(nothing)"]  # an empty run must still count, as zero
+        run += [ScoredDoc(q.qid, pid, float(DEPTH - i)) for i, pid in enumerate(ids)]
+    per_query: dict[str, dict[str, float]] = {}
+    for metric in ir_measures.iter_calc(list(MEASURES), qrels, run):
+        per_query.setdefault(metric.query_id, {})[str(metric.measure)] = metric.value
+    groups: dict[str, list[str]] = {"all": [q.qid for q in queries],
+                                    "hard": [q.qid for q in queries if q.hard]}
+    for q in queries:
+        groups.setdefault(q.category, []).append(q.qid)
+    return {
+        name: {str(m): _mean(per_query, qids, str(m)) for m in MEASURES} | {"queries": len(qids)}
+        for name, qids in groups.items()
+    } | {"per_query": {qid: values["nDCG@10"] for qid, values in per_query.items()}}
+
+
+def _mean(per_query: dict[str, dict[str, float]], qids: Sequence[str], measure: str) -> float:
+    return sum(per_query[q][measure] for q in qids) / len(qids) if qids else 0.0
+
+
+def run(index_dir: Path | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    queries = load_queries()
+    with tempfile.TemporaryDirectory() as scratch:
+        config = Config(default_corpus(), index_dir or Path(scratch) / "index")
+        _, passages = load_passages(config)
+        return {
+            "gcm-search": evaluate(queries, gcm_search_ranker(config)),
+            "SQLite FTS5": evaluate(queries, fts5_ranker(passages)),
+        }
+
+
+def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    queries = load_queries()
+    systems = list(results)
+    groups = [g for g in results[systems[0]] if g != "per_query"]
+    lines = [
+        "| subset | queries | " + " | ".join(
+            f"{s} {m}" for m in ("nDCG@10", "MRR", "R@10") for s in systems) + " |",
+        "|---|---:|" + "---:|" * (3 * len(systems)),
+    ]
+    for group in groups:
+        row = results[systems[0]][group]
+        cells = [f"{results[s][group][m]:.3f}"
+                 for m in ("nDCG@10", "RR", "R@10") for s in systems]
+        lines.append(f"| {group} | {int(row['queries'])} | " + " | ".join(cells) + " |")
+    lines += ["", "Per query (nDCG@10):", "",
+              "| qid | hard | category | query | " + " | ".join(systems) + " |",
+              "|---|---|---|---|" + "---:|" * len(systems)]
+    for q in queries:
+        cells = [f"{results[s]['per_query'].get(q.qid, 0.0):.3f}" for s in systems]
+        lines.append(f"| {q.qid} | {'yes' if q.hard else ''} | {q.category} | "
+                     f"{q.text.replace('|', '/')} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-write", action="store_true", help="print only; do not write "
+                        f"{RESULTS.name}")
+    args = parser.parse_args(argv)
+    results = run()
+    text = table(results)
+    print(text)
+    if not args.no_write:
+        RESULTS.write_text(
+            "# Relevance: gcm-search and SQLite FTS5 on the judged Japan queries\n\n"
+            "Written by `python bench/relevance.py` (see its docstring and bench/queries.tsv). "
+            "MRR is the mean reciprocal rank (RR); R@10 is recall at 10 (grade >= 1).\n\n"
+            + text + "\n",
+            encoding="utf-8",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
