@@ -37,10 +37,20 @@ def ends_sentence(text: str) -> bool:
 
 
 def classify(text: str, raw_blocks: Sequence[Sequence[Span]]) -> tuple[Block, ...]:
-    """Classify each raw block of `text`; list items inside a block become blocks of their own."""
+    """Classify each raw block of `text`.
+
+    List items inside a block become blocks of their own, and so does a heading on the first
+    line of a block (with its "(GCM Objectives: …)" line or its first paragraph below it).
+    """
     blocks: list[Block] = []
     for spans in raw_blocks:
         for part in _split_items(text, spans):
+            while len(part) > 1:
+                head = _classify_one(text, part[:1], seen_section=_seen_section(blocks))
+                if head.kind not in ("section", "subsection", "objectives"):
+                    break
+                blocks.append(head)
+                part = part[1:]
             blocks.append(_classify_one(text, part, seen_section=_seen_section(blocks)))
     return tuple(blocks)
 
@@ -66,7 +76,7 @@ def _classify_one(text: str, spans: tuple[Span, ...], seen_section: bool) -> Blo
     kind: BlockKind
     if len(spans) == 1 and len(content) <= _HEADING_MAX:
         section = _SECTION.match(content)
-        if section and not ends_sentence(section.group(2)) and 1 <= int(section.group(1)) <= 99:
+        if section and not ends_sentence(section.group(2)) and 1 <= int(section.group(1)) <= 30:
             listed = section.group(3)
             return Block("section", content, spans, label=section.group(1),
                          title=section.group(2).strip(),

@@ -53,7 +53,7 @@ def parse_catalog(data: object, where: str = CATALOG) -> tuple[Document, ...]:
                 f"{where}: document id {entry['id']!r} is not a slug",
                 "use lower-case letters, digits and hyphens, e.g. japan-2022",
             )
-        if not isinstance(entry["year"], int):
+        if not isinstance(entry["year"], int) or isinstance(entry["year"], bool):
             raise CorpusError(f"{where}: document {entry['id']}: year must be a number")
         if Path(str(entry["file"])).name != entry["file"]:
             raise CorpusError(f"{where}: document {entry['id']}: file must be a plain file name")

@@ -32,6 +32,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _Group(click.Group):
     """Turns gcm-search errors into one line and an exit code, wherever they are raised."""
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"Error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -139,11 +156,11 @@ def search_command(query: tuple[str, ...], objective: tuple[str, ...], cluster: 
     Exits 0 when something is found, 1 when nothing is.
     """
     text = " ".join(query).strip()
+    if not text and not any((objective, cluster, section, kind, country, year)):
+        raise click.UsageError("give a query, a filter (e.g. --objective 10), or both")
     opened = _open(config)
     filters = make_filters(opened, objectives=objective, clusters=cluster, sections=section,
                            kinds=kind, countries=country, years=year)
-    if not text and not filters:
-        raise click.UsageError("give a query, a filter (e.g. --objective 10), or both")
     results = search(opened, Request(text, filters, page, limit, syntax))
     if as_json:
         _echo_json(results_dict(results))

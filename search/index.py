@@ -20,7 +20,9 @@ import functools
 import hashlib
 import json
 import os
+import pickle
 import shutil
+import struct
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -111,11 +113,12 @@ class OpenIndex:
 def fingerprint(config: Config) -> str:
     """What the index is built from: corpus bytes, catalog and code versions."""
     digest = hashlib.sha256(FORMAT.encode())
+    documents = load_catalog(config.corpus)  # first: its errors say what is wrong and what to do
     try:
         digest.update(catalog_path(config.corpus).read_bytes())
     except OSError as exc:
         raise CorpusError(f"{catalog_path(config.corpus)} cannot be read: {exc.strerror}") from exc
-    for document in load_catalog(config.corpus):
+    for document in documents:
         path = config.corpus / document.file
         try:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -184,12 +187,33 @@ def _open_current(index_dir: Path, wanted: str) -> OpenIndex | None:
     manifest = read_manifest(build_dir) if build_dir else None
     if build_dir is None or manifest is None or manifest.fingerprint != wanted:
         return None
-    try:
+    with damage_is_reported(build_dir):
         ix = whoosh_index.open_dir(str(build_dir))
-    except Exception as exc:  # Whoosh raises many kinds on a damaged index
+        # Read a little of everything the TOC points to, so damage shows now, not mid-search.
+        with ix.searcher() as searcher:
+            count = searcher.doc_count()
+            if count != manifest.passages:
+                raise IndexUnavailable(f"the index in {build_dir} is damaged "
+                                       f"({count} of {manifest.passages} passages)",
+                                       "run `gcm-search index --rebuild`")
+            reader = searcher.reader()
+            for docnum in {0, count - 1}:
+                reader.stored_fields(docnum)
+            list(reader.field_terms("kind"))
+    return OpenIndex(ix, manifest, build_dir)
+
+
+@contextlib.contextmanager
+def damage_is_reported(build_dir: Path) -> Iterator[None]:
+    """Turn what Whoosh raises on damaged files into one clear error with the way out."""
+    try:
+        yield
+    except IndexUnavailable:
+        raise
+    except (OSError, EOFError, ValueError, KeyError, IndexError, struct.error,
+            pickle.UnpicklingError, whoosh_index.IndexError) as exc:
         raise IndexUnavailable(f"the index in {build_dir} is damaged ({exc.__class__.__name__})",
                                "run `gcm-search index --rebuild`") from exc
-    return OpenIndex(ix, manifest, build_dir)
 
 
 def build(config: Config, *, force: bool = False, progress: Progress | None = None) -> Manifest:
@@ -230,8 +254,10 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
             raise
+        previous = current_build(config.index)
         _swap(config.index, final.name)
-        _prune(builds, keep=final.name)
+        # Readers that opened the previous build may still be using it; older ones go.
+        _prune(builds, keep={final.name, previous.name if previous else ""})
         return manifest
 
 
@@ -261,12 +287,10 @@ def _swap(index_dir: Path, name: str) -> None:
     os.replace(pointer, index_dir / CURRENT)
 
 
-def _prune(builds: Path, keep: str) -> None:
-    finished = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                      key=lambda p: p.name)
-    old = [p for p in finished if p.name != keep][: max(0, len(finished) - KEEP_BUILDS)]
-    for path in old:
-        shutil.rmtree(path, ignore_errors=True)
+def _prune(builds: Path, keep: set[str]) -> None:
+    for path in builds.iterdir():
+        if path.is_dir() and not path.name.startswith(".") and path.name not in keep:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _remove_stale_temporaries(builds: Path) -> None:

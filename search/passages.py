@@ -93,11 +93,12 @@ def _paragraphs(text: str, blocks: Sequence[Block]) -> list[_Draft]:
 
 
 def _continues(previous: Block, block: Block) -> bool:
-    """A block that starts in lower case after one that stops mid-sentence is the same paragraph."""
+    """A block that starts in lower case after one that stops mid-sentence (or at a colon that
+    introduces it) is the same paragraph."""
     return (
         previous.kind == "paragraph"
         and block.kind == "paragraph"
-        and not ends_sentence(previous.text)
+        and (not ends_sentence(previous.text) or previous.text.rstrip().endswith(":"))
         and block.text[:1].islower()
     )
 

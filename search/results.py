@@ -20,7 +20,7 @@ from .analysis import stemmed, terms
 from .cite import citation
 from .errors import BadInput, NotFound
 from .highlight import matched_spans, segments
-from .index import OpenIndex
+from .index import OpenIndex, damage_is_reported
 from .models import KINDS, Hit, Passage, Results
 from .query import Filters, Unit, advanced, all_of, any_of, filter_query, parse
 from .schema import EXACT_FIELD, FACETS, ORDER_FIELD, TEXT_FIELD, from_stored, weighting
@@ -63,8 +63,9 @@ def make_filters(
         return found
 
     def kind(value: str) -> str:
-        normal = re.sub(r"[\s-]+", "_", value.strip().lower()).removesuffix("s")
-        normal = {"trend": "trends", "best_practice": "best_practice"}.get(normal, normal)
+        normal = re.sub(r"[\s-]+", "_", value.strip().lower())
+        if normal not in KINDS:  # "best practices" -> best_practice, "trend" -> trends
+            normal = {"trend": "trends"}.get(normal, normal.removesuffix("s"))
         if normal not in KINDS:
             raise BadInput(f"unknown kind {value!r}", f"kinds: {', '.join(KINDS)}")
         return normal
@@ -75,9 +76,12 @@ def make_filters(
             raise BadInput(f"unknown section {value!r}", "give a number like 2, or 2a for 2(a)")
         return normal
 
+    years_known = sorted({str(d.year) for d in documents})
+
     def year(value: str) -> str:
-        if not value.strip().isdigit():
-            raise BadInput(f"year {value!r} is not a number")
+        if value.strip() not in years_known:
+            raise BadInput(f"no review from year {value!r} in the index",
+                           f"years: {', '.join(years_known)}")
         return value.strip()
 
     return Filters(
@@ -103,7 +107,7 @@ def search(opened: OpenIndex, request: Request) -> Results:
         raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
     if not 1 <= request.page <= MAX_PAGE:
         raise BadInput(f"page must be between 1 and {MAX_PAGE}")
-    with opened.ix.searcher(weighting=weighting()) as searcher:
+    with damage_is_reported(opened.path), opened.ix.searcher(weighting=weighting()) as searcher:
         return _search(opened, searcher, request)
 
 
@@ -111,23 +115,26 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
     restrict = filter_query(request.filters)
     start, end = (request.page - 1) * request.limit, request.page * request.limit
     suggestion, searched = None, request.text
+    asked: Sequence[Unit] = ()
     if request.syntax:
         parsed_query = advanced(request.text)
         units = [Unit.word(t, (t,)) for f, t in _terms(parsed_query) if f == TEXT_FIELD]
         tiers: list[wq.Query] = [parsed_query]
     else:
-        units, corrected = _known(searcher, parse(request.text, opened.lexicon).units)
+        asked = parse(request.text, opened.lexicon).units
+        units, corrected = _known(searcher, asked)
         if corrected:
             searched = corrected
             suggestion = f"Showing results for {corrected}"
-        tiers = [all_of(units), any_of(units)] if len(units) > 1 else []
-        if len(units) == 1:
-            tiers = [all_of(units)]
+        # Tier one: passages whose text has every unit; tier two: the rest that match any
+        # (with some of the words, or filed under an objective whose title has them).
+        tiers = [all_of(units), any_of(units)] if units else []
 
     if tiers:
         matched = _docs(searcher, tiers[-1], restrict)
         ranked = _ranked(searcher, tiers, restrict, end)
-    elif restrict is not None:
+    elif restrict is not None and not asked:
+        # No words, only filters: browse. (Words none of which the corpus has find nothing.)
         matched = _docs(searcher, restrict, None)
         browse = searcher.search(restrict, sortedby=ORDER_FIELD, limit=end)
         ranked = [(hit.docnum, 0.0) for hit in browse]
@@ -243,7 +250,7 @@ def _facet_order(value: str) -> tuple[int, str]:
 
 
 def passage(opened: OpenIndex, passage_id: str) -> Passage:
-    with opened.ix.searcher() as searcher:
+    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
         stored = searcher.document(id=passage_id.strip())
     if stored is None:
         raise NotFound(f"no passage {passage_id!r}", "ids look like japan-2022:2a.6")
@@ -254,13 +261,13 @@ def neighbours(opened: OpenIndex, of: Passage, context: int) -> list[Passage]:
     """The passages within `context` places of `of` in its document, in order (itself included)."""
     q = wq.And([wq.Term("doc", of.doc),
                 wq.NumericRange("position", of.position - context, of.position + context)])
-    with opened.ix.searcher() as searcher:
+    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
         found = searcher.search(q, sortedby=ORDER_FIELD, limit=None)
         return [from_stored(hit.fields()) for hit in found]
 
 
 def all_passages(opened: OpenIndex) -> list[Passage]:
     """Every passage in document order."""
-    with opened.ix.searcher() as searcher:
+    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
         found = searcher.search(wq.Every(), sortedby=ORDER_FIELD, limit=None)
         return [from_stored(hit.fields()) for hit in found]

@@ -21,7 +21,7 @@ from .objectives import CLUSTERS, OBJECTIVES, term_pattern
 
 _EXPLICIT = re.compile(
     r"\bobjectives?\s*:?\s*(?:no\.?\s*|number\s+)?"
-    r"(\d{1,2}(?:\s*(?:,|and|&|or)\s*\d{1,2}\b)*)",
+    r"(\d{1,2}\b(?:\s*(?:,\s*(?:and|or|&)?|and|&|or)\s*\d{1,2}\b)*)(?![.,]?\d)",
     re.IGNORECASE,
 )
 _POINTER = re.compile(

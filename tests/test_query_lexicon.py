@@ -34,8 +34,8 @@ def test_quoted_name_also_matches_its_acronym() -> None:
 
 
 def test_capitalised_acronym_is_not_a_question_word() -> None:
-    assert [u.text for u in parse("WHO guidance on health", LEXICON).units][0] == "WHO"
-    assert [u.text for u in parse("who gives health guidance", LEXICON).units][0] == "gives"
+    assert next(u.text for u in parse("WHO guidance on health", LEXICON).units) == "WHO"
+    assert next(u.text for u in parse("who gives health guidance", LEXICON).units) == "gives"
 
 
 def test_words_also_look_in_topics_but_only_rank_there() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -32,6 +33,13 @@ def test_readme_session_output(command: str, expected: str, japan_config: Config
              "GCM_SEARCH_INDEX": str(japan_config.index)},
     )
     assert result.exit_code == 0, result.output
+    if os.environ.get("GCM_SEARCH_UPDATE_README"):  # regenerate: set it, run this test once
+        text = (ROOT / "README.md").read_text(encoding="utf-8")
+        old = f"$ gcm-search {command}\n{expected}"
+        (ROOT / "README.md").write_text(
+            text.replace(old, f"$ gcm-search {command}\n{result.stdout.rstrip()}\n"),
+            encoding="utf-8")
+        return
     assert result.stdout.rstrip() == expected.rstrip()
 
 
