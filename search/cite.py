@@ -1,12 +1,36 @@
-"""Citations: a passage and its document -> a reference a reader can follow to the paragraph.
+"""Citations: a passage (or a verbatim part of it) and its document -> a reference a reader can
+follow to the paragraph, in the formats people paste into reports and reference managers. Pure.
 
     Government of Japan, Voluntary GCM review by Japan (2022), section 2(a), para. 6
     [japan-2022:2a.6].
+
+`Quote` says what is cited: the passage, the exact words, and their offsets in the source text.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .anchor import closest, find_in_passage, passage_range, selectors, source_range
+from .errors import BadInput
 from .models import Document, Passage
+
+FORMATS = ("text", "markdown", "csl-json", "bibtex", "ris", "annotation")
+GENRE = "Voluntary GCM review"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What is cited: a passage, the words quoted from it, and their source offsets."""
+
+    passage: Passage
+    document: Document
+    words: str
+    start: int
+    end: int
 
 
 def pinpoint(passage: Passage) -> str:
@@ -20,8 +44,146 @@ def pinpoint(passage: Passage) -> str:
 
 
 def citation(passage: Passage, document: Document) -> str:
-    """The one-line reference: author, title (year), pinpoint [stable id]."""
+    """The one-line reference: author, title (year), pinpoint [stable id]. Every hit has one."""
     return (
         f"{document.author}, {document.title} ({document.year}), {pinpoint(passage)} "
         f"[{passage.id}]."
     )
+
+
+def quote_of(passage: Passage, document: Document, part: str | None = None) -> Quote:
+    """Cite the whole passage, or `part` of it, which must be in it word for word."""
+    if not part:
+        start, end = passage_range(passage)
+        return Quote(passage, document, passage.text, start, end)
+    found = find_in_passage(part, passage)
+    if found is None:
+        differ = closest(part, [passage])
+        diff = f": {differ.rendered}" if differ else ""
+        raise BadInput(f"the quote is not verbatim in {passage.id}{diff}",
+                       "[-quoted-]{+as in the passage+}; copy the words from `gcm-search show`")
+    start, end = source_range(passage, *found)
+    return Quote(passage, document, passage.text[found[0] : found[1]], start, end)
+
+
+def as_text(quote: Quote) -> str:
+    return f"“{quote.words}” {citation(quote.passage, quote.document)}"
+
+
+def as_markdown(quote: Quote) -> str:
+    return f"> {quote.words}\n\n— {citation(quote.passage, quote.document)}"
+
+
+def csl_item(quote: Quote) -> dict[str, Any]:
+    """A CSL-JSON item for the document, with the citation-item pinpoint (locator, label)."""
+    document, passage = quote.document, quote.passage
+    item: dict[str, Any] = {
+        "id": document.id,
+        "type": "report",
+        "title": document.title,
+        "author": [{"literal": document.author}],
+        "issued": {"date-parts": [[document.year]]},
+        "genre": GENRE,
+        "publisher": document.author,
+        "note": f"gcm-search passage {passage.id}",
+        "locator": _locator(passage),
+        "label": "section" if passage.section else "paragraph",
+    }
+    if document.cycle:
+        item["collection-title"] = document.cycle
+    if document.url:
+        item["URL"] = document.url
+    if document.language:
+        item["language"] = document.language
+    return item
+
+
+def as_csl_json(quote: Quote) -> str:
+    return json.dumps([csl_item(quote)], ensure_ascii=False, indent=2)
+
+
+def _locator(passage: Passage) -> str:
+    if not passage.section:
+        return str(passage.para)
+    sub = f"({passage.subsection})" if passage.subsection else ""
+    return f"{passage.section}{sub}, para. {passage.para}"
+
+
+def as_bibtex(quote: Quote) -> str:
+    document, passage = quote.document, quote.passage
+    fields = [
+        ("author", "{" + _tex(document.author) + "}"),  # corporate author: one name, kept whole
+        ("title", _tex(document.title)),
+        ("institution", _tex(document.author)),
+        ("type", _tex(GENRE)),
+        ("year", str(document.year)),
+        ("note", _tex(f"{pinpoint(passage)} [{passage.id}]")),
+    ]
+    if document.url:
+        fields.append(("url", document.url))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@report{{{document.id},\n{body}\n}}"
+
+
+def _tex(text: str) -> str:
+    """Escape what LaTeX would read as commands, so braces always balance."""
+    replacements = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
+                    "$": r"\$", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}",
+                    "^": r"\textasciicircum{}"}
+    return re.sub(r"[\\{}&%$#_~^]", lambda m: replacements[m.group()], text)
+
+
+def as_ris(quote: Quote) -> str:
+    document, passage = quote.document, quote.passage
+    lines = [
+        ("TY", "RPRT"),
+        ("AU", document.author),
+        ("TI", document.title),
+        ("PY", str(document.year)),
+        ("PB", document.author),
+        ("M3", GENRE),
+        ("N1", f"{pinpoint(passage)} [{passage.id}]"),
+        ("ID", document.id),
+    ]
+    if document.cycle:
+        lines.append(("T3", document.cycle))
+    if document.url:
+        lines.append(("UR", document.url))
+    if document.language:
+        lines.append(("LA", document.language))
+    lines.append(("ER", ""))
+    return "\n".join(f"{tag}  - {value}".rstrip() if tag == "ER" else f"{tag}  - {value}"
+                     for tag, value in lines)
+
+
+def source_uri(document: Document) -> str:
+    """The annotation target: the document's URL, or a URN naming it in this corpus."""
+    return document.url or f"urn:gcm-search:{document.id}"
+
+
+def annotation(quote: Quote, source_text: str) -> dict[str, Any]:
+    """A W3C Web Annotation whose target selects the quoted words in the source text."""
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "motivation": "quoting",
+        "body": {"type": "TextualBody", "value": citation(quote.passage, quote.document),
+                 "format": "text/plain"},
+        "target": {
+            "source": source_uri(quote.document),
+            "selector": selectors(source_text, quote.start, quote.end),
+        },
+    }
+
+
+def as_annotation(quote: Quote, source_text: str) -> str:
+    return json.dumps(annotation(quote, source_text), ensure_ascii=False, indent=2)
+
+
+def render(fmt: str, quote: Quote, source_text: str) -> str:
+    """`quote` in one of `FORMATS`."""
+    if fmt == "annotation":
+        return as_annotation(quote, source_text)
+    renderers = {"text": as_text, "markdown": as_markdown, "csl-json": as_csl_json,
+                 "bibtex": as_bibtex, "ris": as_ris}
+    return renderers[fmt](quote)

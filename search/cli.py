@@ -17,14 +17,17 @@ from typing import Any, TypeVar
 
 import click
 
+from . import corpus
 from . import objectives as gcm
-from .cite import citation
+from .cite import FORMATS, citation, quote_of
+from .cite import render as render_citation
 from .config import CORPUS_ENV, INDEX_ENV, Config
-from .errors import GcmSearchError
+from .errors import BadInput, GcmSearchError
 from .index import OpenIndex, build, open_index
 from .models import KINDS, OBJECTIVE_SOURCES
-from .render import passage_dict, passage_text, results_dict, results_text
+from .render import passage_dict, passage_text, results_dict, results_text, verdict_text
 from .results import Request, all_passages, make_filters, neighbours, passage, search
+from .verify import Text, Verified, verify_annotation, verify_quote
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -195,6 +198,60 @@ def show_command(passage_id: str, context: int, as_json: bool, config: Config) -
         blocks.append(text if p.id == found.id else "\n".join("  | " + line
                                                               for line in text.splitlines()))
     click.echo("\n\n".join(blocks))
+
+
+@main.command("cite")
+@click.argument("passage_id")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Citation format.")
+@click.option("-q", "--quote", "part", help="Cite only these words of the passage (verbatim).")
+@index_options
+def cite_command(passage_id: str, fmt: str, part: str | None, config: Config) -> None:
+    """Cite a passage (or --quote part of it): text, markdown, CSL-JSON, BibTeX, RIS, or a W3C
+    Web Annotation with exact source offsets."""
+    opened = _open(config)
+    found = passage(opened, passage_id)
+    document, source = corpus.document(config, found.doc)
+    click.echo(render_citation(fmt, quote_of(found, document, part), source.text))
+
+
+@main.command("verify")
+@click.argument("quote", required=False)
+@click.option("--annotation", "annotation_file", type=click.Path(dir_okay=False),
+              help="Re-anchor a W3C Web Annotation (JSON file) instead of a quote.")
+@json_option
+@index_options
+def verify_command(quote: str | None, annotation_file: str | None, as_json: bool,
+                   config: Config) -> None:
+    """Check that QUOTE is in the corpus word for word (forgiving spacing, quote marks, dashes
+    and escapes) and cite it; or show the closest passage and the words that differ.
+
+    Exits 0 when found, 1 when not (a misquote, or an orphaned annotation).
+    """
+    if bool(quote) == bool(annotation_file):
+        raise click.UsageError("give a QUOTE or --annotation FILE (one of them)")
+    opened = _open(config)
+    texts = [Text(d, s.text) for d, s in corpus.documents(config)]
+    passages = all_passages(opened)
+    if annotation_file:
+        verdict = verify_annotation(_read_json(annotation_file), texts, passages)
+    else:
+        verdict = verify_quote(quote or "", texts, passages)
+    if as_json:
+        _echo_json(verdict.to_dict())
+    else:
+        click.echo(verdict_text(verdict))
+    sys.exit(0 if isinstance(verdict, Verified) else 1)
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path} is not JSON: {exc}") from exc
 
 
 @main.command("export")

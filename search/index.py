@@ -33,6 +33,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 
+from . import corpus
 from .acronyms import CURATED, Lexicon, learn
 from .analysis import ANALYSIS_VERSION
 from .catalog import catalog_path, load_catalog
@@ -41,7 +42,6 @@ from .errors import CorpusError, IndexUnavailable
 from .models import Document, Passage
 from .passages import CHUNKER_VERSION, chunk
 from .schema import SCHEMA_VERSION, schema, to_fields
-from .sources import read_source
 
 try:
     import fcntl
@@ -132,12 +132,12 @@ def fingerprint(config: Config) -> str:
 
 def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
     """Read and chunk every document of the corpus, in catalog order."""
-    documents = load_catalog(config.corpus)
+    documents: list[Document] = []
     passages: list[Passage] = []
-    for document in documents:
-        source = read_source(config.corpus / document.file)
+    for document, source in corpus.documents(config):
+        documents.append(document)
         passages.extend(chunk(document, source.text, source.blocks))
-    return documents, passages
+    return tuple(documents), passages
 
 
 def current_build(index_dir: Path) -> Path | None:

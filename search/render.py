@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import objectives as gcm
+from .anchor import Misquote
 from .highlight import as_ansi, as_html, as_plain
 from .models import Hit, Passage, Results
+from .verify import Orphaned, Verdict, Verified
 
 
 def objective_labels(numbers: tuple[int, ...]) -> list[str]:
@@ -142,3 +144,24 @@ def passage_text(passage: Passage, citation: str) -> str:
         "",
         citation,
     ])
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """What `verify` says: where a quote is, how a misquote differs, or that it is orphaned."""
+    if isinstance(verdict, Verified):
+        forgiven = f" (forgiven: {', '.join(verdict.forgiven)})" if verdict.forgiven else ""
+        how = "" if verdict.method == "quote" else f", re-anchored by {verdict.method}"
+        return "\n".join([
+            f"Found in {verdict.passage.id}, characters {verdict.start}-{verdict.end} of "
+            f"{verdict.document.file}{forgiven}{how}.",
+            verdict.citation,
+        ])
+    if isinstance(verdict, Misquote):
+        return "\n".join([
+            f"Not in the corpus. Closest: {verdict.passage.id} "
+            f"({verdict.similarity:.0f}% similar). Words that differ, "
+            "[-as quoted-]{+as in the source+}:",
+            verdict.rendered,
+        ])
+    assert isinstance(verdict, Orphaned)
+    return f"Orphaned: {verdict.reason}."
