@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import logging
 import os
 import sys
 from collections import Counter
@@ -24,8 +25,15 @@ from .cite import render as render_citation
 from .config import CORPUS_ENV, INDEX_ENV, Config
 from .errors import BadInput, GcmSearchError
 from .index import OpenIndex, build, open_index
-from .models import KINDS, OBJECTIVE_SOURCES
-from .render import passage_dict, passage_text, results_dict, results_text, verdict_text
+from .models import KINDS
+from .render import (
+    objective_rows,
+    passage_dict,
+    passage_text,
+    results_dict,
+    results_text,
+    verdict_text,
+)
 from .results import Request, all_passages, make_filters, neighbours, passage, search
 from .verify import Text, Verified, verify_annotation, verify_quote
 
@@ -97,6 +105,11 @@ def json_option(command: F) -> F:
 
 def _open(config: Config) -> OpenIndex:
     """Open the index, building it (with a progress bar on stderr) when missing or stale."""
+    return open_index(config, progress=_progress_bar())
+
+
+def _progress_bar() -> Callable[[int, int], None]:
+    """A progress callback that shows a bar on stderr once a build starts, and closes it."""
     bar: Any = None
 
     def progress(done: int, total: int) -> None:
@@ -107,12 +120,10 @@ def _open(config: Config) -> OpenIndex:
             bar = click.progressbar(length=total, label="Indexing passages", file=sys.stderr)
             bar.__enter__()
         bar.update(1)
-
-    try:
-        return open_index(config, progress=progress)
-    finally:
-        if bar is not None:
+        if done == total:
             bar.__exit__(None, None, None)
+
+    return progress
 
 
 def _echo_json(data: Any) -> None:
@@ -254,6 +265,37 @@ def _read_json(path: str) -> Any:
         raise BadInput(f"{path} is not JSON: {exc}") from exc
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (localhost only by default).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port (0 picks a free one).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@index_options
+def serve_command(host: str, port: int, threads: int, config: Config) -> None:
+    """Serve the web pages and the JSON API with waitress, logging a line per request.
+
+    A rebuild of the index (`gcm-search index --rebuild` in another shell) is picked up by the
+    next request, without a restart.
+    """
+    from waitress import create_server  # here, so other commands start without it
+
+    from .index import LiveIndex
+    from .web import create_app
+
+    live = LiveIndex(config, progress=_progress_bar())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    server = create_server(create_app(live=live), host=host, port=port, threads=threads)
+    address = f"http://{host if ':' not in host else f'[{host}]'}:{server.effective_port}/"
+    click.echo(f"Serving gcm-search on {address} (Ctrl-C to stop)", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        server.close()
+
+
 @main.command("export")
 @click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
               show_default=True)
@@ -279,22 +321,7 @@ def export_command(fmt: str, config: Config) -> None:
 @index_options
 def objectives_command(as_json: bool, config: Config) -> None:
     """The 23 GCM objectives, their clusters, and how many passages each has, by source."""
-    counts: dict[int, Counter[str]] = {o.number: Counter() for o in gcm.OBJECTIVES}
-    for p in all_passages(_open(config)):
-        for n in p.objectives:
-            counts[n][p.objective_source] += 1
-    rows: list[dict[str, Any]] = [
-        {
-            "number": o.number,
-            "short": o.short,
-            "label": o.label,
-            "title": o.title,
-            "cluster": o.cluster,
-            "passages": sum(counts[o.number].values()),
-            "by_source": {s: counts[o.number][s] for s in OBJECTIVE_SOURCES if counts[o.number][s]},
-        }
-        for o in gcm.OBJECTIVES
-    ]
+    rows = objective_rows(all_passages(_open(config)))
     if as_json:
         _echo_json(rows)
         return

@@ -23,6 +23,7 @@ import os
 import pickle
 import shutil
 import struct
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -187,6 +188,11 @@ def _open_current(index_dir: Path, wanted: str) -> OpenIndex | None:
     manifest = read_manifest(build_dir) if build_dir else None
     if build_dir is None or manifest is None or manifest.fingerprint != wanted:
         return None
+    return open_build(build_dir, manifest)
+
+
+def open_build(build_dir: Path, manifest: Manifest) -> OpenIndex:
+    """Open one finished build, checking that its files can be read."""
     with damage_is_reported(build_dir):
         ix = whoosh_index.open_dir(str(build_dir))
         # Read a little of everything the TOC points to, so damage shows now, not mid-search.
@@ -201,6 +207,29 @@ def _open_current(index_dir: Path, wanted: str) -> OpenIndex | None:
                 reader.stored_fields(docnum)
             list(reader.field_terms("kind"))
     return OpenIndex(ix, manifest, build_dir)
+
+
+class LiveIndex:
+    """The index a long-running process serves: opened once, then following CURRENT, so a rebuild
+    is picked up by the next request without a restart (and in-flight requests finish on the
+    build they started with)."""
+
+    def __init__(self, config: Config, progress: Progress | None = None) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._opened = open_index(config, progress=progress)
+
+    def get(self) -> OpenIndex:
+        build_dir = current_build(self.config.index)
+        if build_dir is None or build_dir == self._opened.path:
+            return self._opened
+        with self._lock:
+            manifest = read_manifest(build_dir)
+            if build_dir != self._opened.path and manifest is not None:
+                # On failure keep answering from the build we have; the next request tries again.
+                with contextlib.suppress(IndexUnavailable):
+                    self._opened = open_build(build_dir, manifest)
+            return self._opened
 
 
 @contextlib.contextmanager

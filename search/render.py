@@ -6,13 +6,35 @@ The JSON of `gcm-search search --json` is `results_dict(results)`; the terminal 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from . import objectives as gcm
 from .anchor import Misquote
 from .highlight import as_ansi, as_html, as_plain
-from .models import Hit, Passage, Results
+from .models import OBJECTIVE_SOURCES, Hit, Passage, Results
 from .verify import Orphaned, Verdict, Verified
+
+
+def objective_rows(passages: Iterable[Passage]) -> list[dict[str, Any]]:
+    """The 23 objectives with their cluster and how many passages each has, by tag source."""
+    counts: dict[int, Counter[str]] = {o.number: Counter() for o in gcm.OBJECTIVES}
+    for p in passages:
+        for n in p.objectives:
+            counts[n][p.objective_source] += 1
+    return [
+        {
+            "number": o.number,
+            "short": o.short,
+            "label": o.label,
+            "title": o.title,
+            "cluster": o.cluster,
+            "passages": sum(counts[o.number].values()),
+            "by_source": {s: counts[o.number][s] for s in OBJECTIVE_SOURCES if counts[o.number][s]},
+        }
+        for o in gcm.OBJECTIVES
+    ]
 
 
 def objective_labels(numbers: tuple[int, ...]) -> list[str]:

@@ -1,0 +1,365 @@
+"""The pages and their JSON twins. Each view parses the URL, calls the library, renders.
+
+Every state lives in the URL (GET parameters), so every view is a permalink. The JSON of
+`/api/search` is the CLI's `search --json` envelope. Errors have one shape: an HTML error page,
+or `{"error": {"status", "message", "hint"}}` under `/api/`; no stack trace reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from itertools import groupby
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from .. import objectives as gcm
+from ..cite import FORMATS, citation, quote_of
+from ..cite import render as render_citation
+from ..corpus import document as corpus_document
+from ..errors import BadInput, GcmSearchError, NotFound
+from ..highlight import as_html
+from ..index import LiveIndex, OpenIndex
+from ..models import KINDS, Passage, Results
+from ..query import MAX_QUERY_CHARS
+from ..render import hit_dict, objective_rows, passage_dict, results_dict, where
+from ..results import (
+    MAX_LIMIT,
+    MAX_PAGE,
+    Request,
+    all_passages,
+    make_filters,
+    neighbours,
+    passage,
+    search,
+)
+
+bp = Blueprint("gcm", __name__)
+log = logging.getLogger("gcm_search.web")
+
+FILTERS = ("objective", "cluster", "section", "kind", "country", "year")
+DEFAULT_LIMIT = 10
+
+
+def opened() -> OpenIndex:
+    live: LiveIndex = current_app.config["GCM_LIVE_INDEX"]
+    return live.get()
+
+
+# ---- parsing the URL --------------------------------------------------------------------------
+
+def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be a whole number") from None
+    if not lowest <= value <= highest:
+        raise BadInput(f"{name} must be between {lowest} and {highest}")
+    return value
+
+
+def _search_request(index: OpenIndex) -> Request:
+    text = request.args.get("q", "")
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters",
+                       "shorten it; a few distinctive words work best")
+    values = {name: [v for v in request.args.getlist(name) if v.strip()] for name in FILTERS}
+    filters = make_filters(index, objectives=values["objective"], clusters=values["cluster"],
+                           sections=values["section"], kinds=values["kind"],
+                           countries=values["country"], years=values["year"])
+    return Request(text.strip(), filters, _int_arg("page", 1, 1, MAX_PAGE),
+                   _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
+
+
+def _active() -> dict[str, list[str]]:
+    """The search parameters of the current URL, as lists."""
+    state = {name: request.args.getlist(name) for name in (*FILTERS, "q", "limit")}
+    return {k: [v for v in vs if v] for k, vs in state.items() if any(vs)}
+
+
+def search_url(state: dict[str, list[str]], **changes: Any) -> str:
+    """The one URL builder for search pages: `state` with `changes` (None removes a key)."""
+    merged = {k: list(v) for k, v in state.items()}
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    query = urlencode([(k, v) for k, vs in merged.items() for v in vs])
+    return url_for("gcm.home") + (f"?{query}" if query else "")
+
+
+def toggle_url(state: dict[str, list[str]], name: str, value: str) -> str:
+    """Add a facet value to the filters, or remove it if it is already there (back to page 1)."""
+    current = state.get(name, [])
+    values = [v for v in current if v != value] if value in current else [*current, value]
+    return search_url(state, **{name: values or None, "page": None})
+
+
+# ---- pages ------------------------------------------------------------------------------------
+
+@bp.route("/")
+def home() -> str:
+    index = opened()
+    state = _active()
+    asked = bool(state.get("q") or any(state.get(f) for f in FILTERS))
+    results = search(index, _search_request(index)) if asked else None
+    return render_template(
+        "search.html",
+        results=results,
+        hits=[_hit_view(h, index) for h in results.hits] if results else [],
+        state=state,
+        query=request.args.get("q", ""),
+        facets=_facet_views(results, state) if results else [],
+        pages=_page_links(results, state) if results else [],
+        clusters=_clusters(),
+        kinds=KINDS,
+        documents=index.manifest.documents,
+    )
+
+
+@bp.route("/p/<path:passage_id>")
+def passage_page(passage_id: str) -> str:
+    index = opened()
+    found = passage(index, passage_id)
+    around = neighbours(index, found, 1)
+    document = index.documents[found.doc]
+    _, source = corpus_document(_config(), found.doc)
+    quote = quote_of(found, document)
+    formats = {fmt: render_citation(fmt, quote, source.text) for fmt in FORMATS}
+    return render_template(
+        "passage.html",
+        passage=found,
+        document=document,
+        where=where(found),
+        badges=_badges(found),
+        citation=citation(found, document),
+        formats=formats,
+        before=[p for p in around if p.position < found.position],
+        after=[p for p in around if p.position > found.position],
+        anchor=anchor_id(found),
+    )
+
+
+@bp.route("/d/<doc>")
+def document_page(doc: str) -> str:
+    index = opened()
+    document = index.documents.get(doc)
+    if document is None:
+        raise NotFound(f"no document {doc!r}", "see the list on the home page")
+    passages = [p for p in all_passages(index) if p.doc == doc]
+    sections = []
+    by_section = groupby(passages, key=lambda p: (p.section, p.section_title))
+    for (section, title), in_section in by_section:
+        members = list(in_section)
+        subsections = [
+            {"label": label, "title": sub_title,
+             "passages": [_passage_view(p, document_citation=citation(p, document))
+                          for p in group]}
+            for (label, sub_title), group in groupby(members,
+                                                     key=lambda p: (p.subsection,
+                                                                    p.subsection_title))
+        ]
+        sections.append({"label": section, "title": title, "cluster": members[0].cluster,
+                         "subsections": subsections})
+    return render_template("document.html", document=document, sections=sections)
+
+
+@bp.route("/objectives")
+def objectives_page() -> str:
+    rows = objective_rows(all_passages(opened()))
+    grouped = [(c, [r for r in rows if r["cluster"] == c.number]) for c in gcm.CLUSTERS]
+    return render_template("objectives.html", grouped=grouped)
+
+
+@bp.route("/objectives/<int:number>")
+def objective_page(number: int) -> str:
+    index = opened()
+    objective = gcm.objective(number)
+    page = _int_arg("page", 1, 1, MAX_PAGE)
+    filters = make_filters(index, objectives=[str(number)])
+    results = search(index, Request("", filters, page, MAX_LIMIT))
+    views = [_hit_view(h, index) for h in results.hits]
+    by_country = [(country, list(group))
+                  for country, group in groupby(views, key=lambda v: v["passage"].country)]
+    state = {"objective": [str(number)]}
+    return render_template("objective.html", objective=objective, results=results,
+                           by_country=by_country, within_url=search_url(state),
+                           pages=_page_links(results, state, url=url_for(
+                               "gcm.objective_page", number=number)))
+
+
+# ---- the JSON API -----------------------------------------------------------------------------
+
+@bp.route("/api/search")
+def api_search() -> Response:
+    index = opened()
+    return jsonify(results_dict(search(index, _search_request(index))))
+
+
+@bp.route("/api/passages/<path:passage_id>")
+def api_passage(passage_id: str) -> Response:
+    index = opened()
+    found = passage(index, passage_id)
+    document = index.documents[found.doc]
+    return jsonify({**passage_dict(found), "citation": citation(found, document)})
+
+
+@bp.route("/api/objectives")
+def api_objectives() -> Response:
+    return jsonify(objective_rows(all_passages(opened())))
+
+
+@bp.route("/api/documents")
+def api_documents() -> Response:
+    index = opened()
+    counts: dict[str, int] = {}
+    for p in all_passages(index):
+        counts[p.doc] = counts.get(p.doc, 0) + 1
+    return jsonify([{**d.to_dict(), "passages": counts.get(d.id, 0)}
+                    for d in index.manifest.documents])
+
+
+# ---- errors: one shape ------------------------------------------------------------------------
+
+@bp.app_errorhandler(GcmSearchError)
+def user_error(exc: GcmSearchError) -> tuple[str | Response, int]:
+    status = 404 if isinstance(exc, NotFound) else 400 if isinstance(exc, BadInput) else 503
+    return _error(status, exc.message, exc.hint)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> tuple[str | Response, int]:
+    return _error(exc.code or 500, exc.name, "")
+
+
+@bp.app_errorhandler(Exception)
+def unexpected(exc: Exception) -> tuple[str | Response, int]:
+    log.exception("unexpected error on %s", request.path)
+    return _error(500, "Something went wrong on our side.", "the error was logged")
+
+
+def _error(status: int, message: str, hint: str) -> tuple[str | Response, int]:
+    if request.path.startswith("/api/"):
+        return jsonify({"error": {"status": status, "message": message, "hint": hint}}), status
+    return render_template("error.html", status=status, message=message, hint=hint), status
+
+
+# ---- view helpers -----------------------------------------------------------------------------
+
+def _config() -> Any:
+    live: LiveIndex = current_app.config["GCM_LIVE_INDEX"]
+    return live.config
+
+
+def anchor_id(p: Passage) -> str:
+    """The HTML id of a passage in the document view: `p-japan-2022-2a.6`."""
+    return "p-" + p.id.replace(":", "-")
+
+
+def _badges(p: Passage) -> list[dict[str, Any]]:
+    return [{"number": n, "short": gcm.objective(n).label, "title": gcm.objective(n).title}
+            for n in p.objectives]
+
+
+def _passage_view(p: Passage, document_citation: str) -> dict[str, Any]:
+    return {"passage": p, "badges": _badges(p), "anchor": anchor_id(p),
+            "citation": document_citation}
+
+
+def _hit_view(hit: Any, index: OpenIndex) -> dict[str, Any]:
+    data = hit_dict(hit)
+    return {
+        **data,
+        "passage": hit.passage,
+        "highlight": Markup(as_html(hit.segments)),  # escaped text, our <mark> tags
+        "badges": _badges(hit.passage),
+        "where": where(hit.passage),
+        "doc_url": url_for("gcm.document_page", doc=hit.passage.doc)
+                   + "#" + anchor_id(hit.passage),
+        "title": index.documents[hit.passage.doc].title,
+    }
+
+
+def _facet_views(results: Results, state: dict[str, list[str]]) -> list[dict[str, Any]]:
+    names = {"objective": "Objective", "cluster": "Cluster", "section": "Section",
+             "kind": "Kind", "country": "Country", "year": "Year"}
+    views = []
+    for name, counts in results.facets.items():
+        if not counts:
+            continue
+        active = state.get(name, [])
+        items = []
+        for value, count in counts.items():
+            label, title = facet_label(name, value)
+            selected = value in active or (name == "objective" and _selected_objective(
+                active, int(value)))
+            items.append({"value": value, "label": label, "title": title, "count": count,
+                          "selected": selected, "url": toggle_url(state, name, value)})
+        views.append({"name": name, "title": names[name], "entries": items})
+    return views
+
+
+def facet_label(name: str, value: str) -> tuple[str, str]:
+    """How a facet or filter value is shown, and its longer title for a tooltip."""
+    if name == "objective" and value.isdigit() and 1 <= int(value) <= 23:
+        return gcm.objective(int(value)).label, gcm.objective(int(value)).title
+    if name == "cluster" and value.isdigit() and 1 <= int(value) <= 4:
+        return f"Cluster {value}", gcm.cluster(int(value)).title
+    if name == "section":
+        return f"Section {value}", ""
+    if name == "kind":
+        return value.replace("_", " "), ""
+    return value, ""
+
+
+bp.add_app_template_global(facet_label)
+
+
+def _selected_objective(active: Iterable[str], number: int) -> bool:
+    try:
+        return any(gcm.resolve(v) == number for v in active)
+    except BadInput:
+        return False
+
+
+def _page_links(results: Results, state: dict[str, list[str]],
+                url: str | None = None) -> list[dict[str, Any]]:
+    if results.pages <= 1:
+        return []
+    window = range(max(1, results.page - 3), min(results.pages, results.page + 3) + 1)
+
+    def link(n: int) -> str:
+        if url is not None:
+            return f"{url}?{urlencode({'page': n})}"
+        return search_url(state, page=n)
+
+    links: list[dict[str, Any]] = []
+    if results.page > 1:
+        links.append({"label": "‹ Previous", "url": link(results.page - 1), "rel": "prev"})
+    links += [{"label": str(n), "url": link(n), "current": n == results.page} for n in window]
+    if results.page < results.pages:
+        links.append({"label": "Next ›", "url": link(results.page + 1), "rel": "next"})
+    return links
+
+
+def _clusters() -> list[dict[str, Any]]:
+    return [{"number": c.number, "title": c.title,
+             "objectives": [gcm.objective(n) for n in c.objectives]} for c in gcm.CLUSTERS]
+
+
+@bp.app_template_global()
+def search_link(**params: Any) -> str:
+    """A search URL from scratch, for links such as "browse objective 10"."""
+    return search_url({}, **params)
+
+
+bp.add_app_template_global(toggle_url)
