@@ -26,6 +26,7 @@ _DASHES = dict.fromkeys("‐‑‒–—―−", "-")
 _ESCAPED = set("$*_#[]()<>`")
 CONTEXT = 32  # characters of prefix and suffix in a TextQuoteSelector
 MIN_SIMILARITY = 75.0  # rapidfuzz score (0-100) below which a fuzzy anchor is orphaned
+_ESCAPE = re.compile(r"\\([" + re.escape("".join(sorted(_ESCAPED))) + r"])")
 _WORDS = re.compile(r"\w+(?:[.,'’$/-]\w+)*|[^\w\s]")
 _WEIGHTS = {"quote": 50.0, "prefix": 20.0, "suffix": 20.0, "position": 2.0}  # Hypothesis's
 
@@ -73,6 +74,11 @@ def normalize(text: str) -> Normalized:
         spans.append((i, i + 1))
         i += 1
     return Normalized("".join(out), tuple(spans))
+
+
+def unescape(text: str) -> str:
+    """The text as a reader sees it: "US\\$142,000" -> "US$142,000"."""
+    return _ESCAPE.sub(r"\1", text)
 
 
 def forgiven(quote: str, source: str) -> list[str]:
@@ -192,19 +198,37 @@ def words(text: str) -> list[str]:
 
 
 def word_diff(quoted: list[str], source: list[str]) -> tuple[DiffOp, ...]:
-    """Diff `quoted` against the stretch of `source` it best lines up with."""
+    """Diff `quoted` against the stretch of `source` it best lines up with: of the windows near
+    where the words first match, the one with the most words in common, a word of difference
+    in length costing half a match (so a changed last word shows as a change, not a drop)."""
     matcher = difflib.SequenceMatcher(None, quoted, source, autojunk=False)
     blocks = [b for b in matcher.get_matching_blocks() if b.size]
     if blocks:
-        first, last = blocks[0], blocks[-1]
-        start = max(0, first.b - first.a)
-        end = min(len(source), last.b + last.size + (len(quoted) - last.a - last.size))
+        anchor_at = max(0, blocks[0].b - blocks[0].a)
+        slack = max(3, len(quoted) // 4)
+        windows = [(s, e) for s in range(max(0, anchor_at - slack), anchor_at + slack + 1)
+                   for e in range(s + max(1, len(quoted) - slack),
+                                  min(len(source), s + len(quoted) + slack) + 1)]
+
+        def likeness(window: Span) -> tuple[float, bool, int, int]:
+            s, e = window
+            blocks = difflib.SequenceMatcher(None, quoted, source[s:e],
+                                             autojunk=False).get_matching_blocks()
+            common = sum(b.size for b in blocks)
+            # Ties go to a window that ends where the quote ends, then to the nearest, shortest.
+            return (2 * common - abs((e - s) - len(quoted)), source[e - 1] == quoted[-1],
+                    -abs(s - anchor_at), -(e - s))
+
+        start, end = max(windows or [(0, len(source))], key=likeness)
         source = source[start:end]
         matcher = difflib.SequenceMatcher(None, quoted, source, autojunk=False)
-    return tuple(
-        (tag, quoted[i1:i2], source[j1:j2])  # type: ignore[misc]
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
-    )
+    ops = [(tag, quoted[i1:i2], source[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+    # Source words before the quote starts or after it ends are context, not differences.
+    while ops and ops[0][0] == "insert":
+        ops.pop(0)
+    while ops and ops[-1][0] == "insert":
+        ops.pop()
+    return tuple(ops)  # type: ignore[arg-type]
 
 
 def _join(tokens: Sequence[str]) -> str:
@@ -266,7 +290,7 @@ def _fuzzy(text: str, exact: str, prefix: str, suffix: str, hint: int | None) ->
     found = fuzz.partial_ratio_alignment(exact, text, score_cutoff=MIN_SIMILARITY)
     if found is None:
         return Anchor("orphaned")
-    start, end = _refine(text, exact, found.dest_start, found.dest_end)
+    start, end = _refine(text, exact, prefix, suffix, found.dest_start, found.dest_end)
     similarity = fuzz.ratio(exact, text[start:end])
     if similarity < MIN_SIMILARITY:
         return Anchor("orphaned", score=similarity)
@@ -274,16 +298,27 @@ def _fuzzy(text: str, exact: str, prefix: str, suffix: str, hint: int | None) ->
     return Anchor("anchored", "fuzzy", start, end, round(score, 2))
 
 
-def _refine(text: str, exact: str, start: int, end: int) -> Span:
-    """Move the ends of an approximate window to the word boundaries nearby that make the window
-    most like the quote (an edit inside the quote shifts the window's ends)."""
+def _refine(text: str, exact: str, prefix: str, suffix: str, start: int, end: int) -> Span:
+    """Move the ends of an approximate window to the nearby word boundaries where the text best
+    reads as prefix + quote + suffix (an edit at either end of the quote shifts the window)."""
     reach = max(8, len(exact) // 4)
+
+    def start_score(i: int) -> tuple[float, int]:
+        before = text[max(0, i - len(prefix)) : i]
+        return (fuzz.ratio(exact, text[i:end]) + (fuzz.ratio(prefix, before) if prefix else 0),
+                -abs(i - start))
+
+    def end_score(i: int) -> tuple[float, int]:
+        after = text[i : i + len(suffix)]
+        return (fuzz.ratio(exact, text[start:i]) + (fuzz.ratio(suffix, after) if suffix else 0),
+                -abs(i - end))
+
     starts = [i for i in range(max(0, start - reach), min(len(text), start + reach) + 1)
               if i < len(text) and not text[i].isspace() and (i == 0 or text[i - 1].isspace())]
-    start = max(starts or [start], key=lambda i: (fuzz.ratio(exact, text[i:end]), -abs(i - start)))
+    start = max(starts or [start], key=start_score)
     ends = [i for i in range(max(start + 1, end - reach), min(len(text), end + reach) + 1)
             if not text[i - 1].isspace() and (i == len(text) or text[i].isspace())]
-    end = max(ends or [end], key=lambda i: (fuzz.ratio(exact, text[start:i]), -abs(i - end)))
+    end = max(ends or [end], key=end_score)
     return start, max(start, end)
 
 
@@ -301,4 +336,6 @@ def _context_score(text: str, place: Span, prefix: str, suffix: str, hint: int |
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A selector's offset: a non-negative int, or None for anything else."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return value if ok else None

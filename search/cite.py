@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .anchor import closest, find_in_passage, passage_range, selectors, source_range
+from .anchor import closest, find_in_passage, passage_range, selectors, source_range, unescape
 from .errors import BadInput
 from .models import Document, Passage
 
@@ -67,11 +67,12 @@ def quote_of(passage: Passage, document: Document, part: str | None = None) -> Q
 
 
 def as_text(quote: Quote) -> str:
-    return f"“{quote.words}” {citation(quote.passage, quote.document)}"
+    # Pasted into reports, so as a reader sees it: the source's "US\$" escapes undone.
+    return f"“{unescape(quote.words)}” {citation(quote.passage, quote.document)}"
 
 
 def as_markdown(quote: Quote) -> str:
-    return f"> {quote.words}\n\n— {citation(quote.passage, quote.document)}"
+    return f"> {unescape(quote.words)}\n\n— {citation(quote.passage, quote.document)}"
 
 
 def csl_item(quote: Quote) -> dict[str, Any]:

@@ -173,8 +173,11 @@ def verdict_text(verdict: Verdict) -> str:
     if isinstance(verdict, Verified):
         forgiven = f" (forgiven: {', '.join(verdict.forgiven)})" if verdict.forgiven else ""
         how = "" if verdict.method == "quote" else f", re-anchored by {verdict.method}"
+        ids = [p.id for p in verdict.passages]
+        where = (f"Found in {' and '.join(ids)}" if ids
+                 else "Found outside the passages (in a heading)")
         return "\n".join([
-            f"Found in {verdict.passage.id}, characters {verdict.start}-{verdict.end} of "
+            f"{where}, characters {verdict.start}-{verdict.end} of "
             f"{verdict.document.file}{forgiven}{how}.",
             verdict.citation,
         ])

@@ -29,7 +29,9 @@ class Text:
 
 @dataclass(frozen=True)
 class Verified:
-    passage: Passage
+    """Where the words are: the passages they overlap (none for a heading), offsets, citation."""
+
+    passages: tuple[Passage, ...]
     document: Document
     start: int
     end: int
@@ -38,13 +40,21 @@ class Verified:
     method: str = "quote"
 
     @property
+    def passage(self) -> Passage | None:
+        return self.passages[0] if self.passages else None
+
+    @property
     def citation(self) -> str:
+        if self.passage is None:  # words of a heading: the document, without a pinpoint
+            d = self.document
+            return f"{d.author}, {d.title} ({d.year})."
         return citation(self.passage, self.document)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "found": True,
-            "passage": self.passage.id,
+            "passage": self.passage.id if self.passage else None,
+            "passages": [p.id for p in self.passages],
             "doc": self.document.id,
             "file": self.document.file,
             "start": self.start,
@@ -75,8 +85,8 @@ def verify_quote(quote: str, texts: Sequence[Text], passages: Sequence[Passage])
         if places:
             start, end = places[0]
             exact = text.text[start:end]
-            return Verified(_passage_at(passages, text.document.id, start), text.document,
-                            start, end, exact, forgiven(quote, exact))
+            return Verified(_overlapping(passages, text.document.id, start, end),
+                            text.document, start, end, exact, forgiven(quote, exact))
     misquote = closest(quote, passages)
     return misquote if misquote is not None else Orphaned("the corpus has no passages")
 
@@ -100,8 +110,8 @@ def verify_annotation(
     found: Anchor = anchor(text.text, selectors)
     if found.status == "orphaned":
         return Orphaned("its text is no longer in the document")
-    return Verified(_passage_at(passages, text.document.id, found.start), text.document,
-                    found.start, found.end, text.text[found.start : found.end],
+    return Verified(_overlapping(passages, text.document.id, found.start, found.end),
+                    text.document, found.start, found.end, text.text[found.start : found.end],
                     found.forgiven, found.method)
 
 
@@ -110,10 +120,8 @@ def _text_for(source: str, texts: Sequence[Text]) -> Text | None:
                  or (t.document.url and t.document.url == source)), None)
 
 
-def _passage_at(passages: Sequence[Passage], doc: str, offset: int) -> Passage:
-    """The passage of `doc` that holds `offset` (or the nearest one before it)."""
-    own = [p for p in passages if p.doc == doc]
-    if not own:
-        raise BadInput(f"no passages of {doc} are indexed")
-    before = [p for p in own if passage_range(p)[0] <= offset]
-    return before[-1] if before else own[0]
+def _overlapping(passages: Sequence[Passage], doc: str, start: int, end: int
+                 ) -> tuple[Passage, ...]:
+    """The passages of `doc` whose text the source range [start, end) overlaps, in order."""
+    return tuple(p for p in passages if p.doc == doc
+                 and passage_range(p)[0] < end and start < passage_range(p)[1])
