@@ -8,7 +8,6 @@ or `{"error": {"status", "message", "hint"}}` under `/api/`; no stack trace reac
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import objectives as gcm
-from ..cite import FORMATS, citation, quote_of
+from ..cite import FORMATS, as_text, citation, quote_of
 from ..cite import render as render_citation
 from ..corpus import document as corpus_document
 from ..errors import BadInput, GcmSearchError, NotFound
@@ -80,9 +79,19 @@ def _search_request(index: OpenIndex) -> Request:
 
 
 def _active() -> dict[str, list[str]]:
-    """The search parameters of the current URL, as lists."""
+    """The search parameters of the current URL, as lists without repeats; objectives given in
+    words ("trafficking") as their numbers, so facet links toggle them like any other value."""
     state = {name: request.args.getlist(name) for name in (*FILTERS, "q", "limit")}
-    return {k: [v for v in vs if v] for k, vs in state.items() if any(vs)}
+    state["objective"] = [_objective_number(v) for v in state["objective"]]
+    return {k: list(dict.fromkeys(v for v in vs if v.strip()))
+            for k, vs in state.items() if any(v.strip() for v in vs)}
+
+
+def _objective_number(value: str) -> str:
+    try:
+        return str(gcm.resolve(value)) if value.strip() else value
+    except BadInput:
+        return value  # left as typed; the search reports it
 
 
 def search_url(state: dict[str, list[str]], **changes: Any) -> str:
@@ -111,7 +120,8 @@ def home() -> str:
     index = opened()
     state = _active()
     asked = bool(state.get("q") or any(state.get(f) for f in FILTERS))
-    results = search(index, _search_request(index)) if asked else None
+    search_request = _search_request(index)  # checked even when nothing is asked yet
+    results = search(index, search_request) if asked else None
     return render_template(
         "search.html",
         results=results,
@@ -142,6 +152,7 @@ def passage_page(passage_id: str) -> str:
         where=where(found),
         badges=_badges(found),
         citation=citation(found, document),
+        quote_text=as_text(quote),
         formats=formats,
         before=[p for p in around if p.position < found.position],
         after=[p for p in around if p.position > found.position],
@@ -286,6 +297,7 @@ def _hit_view(hit: Any, index: OpenIndex) -> dict[str, Any]:
         "doc_url": url_for("gcm.document_page", doc=hit.passage.doc)
                    + "#" + anchor_id(hit.passage),
         "title": index.documents[hit.passage.doc].title,
+        "quote_text": as_text(quote_of(hit.passage, index.documents[hit.passage.doc])),
     }
 
 
@@ -300,8 +312,7 @@ def _facet_views(results: Results, state: dict[str, list[str]]) -> list[dict[str
         items = []
         for value, count in counts.items():
             label, title = facet_label(name, value)
-            selected = value in active or (name == "objective" and _selected_objective(
-                active, int(value)))
+            selected = value in active
             items.append({"value": value, "label": label, "title": title, "count": count,
                           "selected": selected, "url": toggle_url(state, name, value)})
         views.append({"name": name, "title": names[name], "entries": items})
@@ -322,13 +333,6 @@ def facet_label(name: str, value: str) -> tuple[str, str]:
 
 
 bp.add_app_template_global(facet_label)
-
-
-def _selected_objective(active: Iterable[str], number: int) -> bool:
-    try:
-        return any(gcm.resolve(v) == number for v in active)
-    except BadInput:
-        return False
 
 
 def _page_links(results: Results, state: dict[str, list[str]],
@@ -363,3 +367,4 @@ def search_link(**params: Any) -> str:
 
 
 bp.add_app_template_global(toggle_url)
+bp.add_app_template_global(search_url)
