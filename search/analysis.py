@@ -17,6 +17,7 @@ from typing import Any
 
 from whoosh.analysis import (
     Analyzer,
+    CharsetFilter,
     Filter,
     LowercaseFilter,
     RegexTokenizer,
@@ -25,10 +26,11 @@ from whoosh.analysis import (
     Token,
 )
 from whoosh.analysis.filters import STOP_WORDS
+from whoosh.support.charset import accent_map
 
 from .spelling import canonical
 
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "4"
 """Bump when tokens change, so indexes rebuild."""
 
 # Numbers with thousands separators are one token, decimals too; letters and digits part ways.
@@ -64,21 +66,56 @@ class SpellingFilter(Filter):
             yield token
 
 
+LANGUAGES = {"en": "english", "fr": "french", "es": "spanish"}
+"""The languages with their own stemmer and stop words; others are analysed as English."""
+
+
+def language(code: str) -> str:
+    """A document's language code as one of LANGUAGES ("fr-FR" -> "fr"; unknown -> "en")."""
+    short = code.strip().lower()[:2]
+    return short if short in LANGUAGES else "en"
+
+
 @cache
-def stemmed() -> Analyzer:
+def stemmed(lang: str = "en") -> Analyzer:
+    if lang == "en":
+        return (
+            RegexTokenizer(TOKEN_PATTERN)
+            | NumberFilter()
+            | LowercaseFilter()
+            | SpellingFilter()
+            | StopFilter(stoplist=STOP, minsize=1)
+            | StemFilter(cachesize=50000)
+        )
+    # Stop words are spelled with accents, so they go first; then accents are folded before
+    # stemming, so that "sécurité" and "securite" (typed without accents) stem alike.
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | NumberFilter()
         | LowercaseFilter()
-        | SpellingFilter()
-        | StopFilter(stoplist=STOP, minsize=1)
-        | StemFilter(cachesize=50000)
+        | StopFilter(stoplist=stop_words(lang), minsize=1)
+        | CharsetFilter(accent_map)
+        | StemFilter(lang=LANGUAGES[lang], cachesize=50000)
     )
+
+
+# Articles and contractions that Whoosh's lists lack ("les", "l'", "los").
+_EXTRA_STOP = {
+    "fr": "les des du aux au l d qu c s n j m t un une".split(),
+    "es": "los las del al lo un una unos unas".split(),
+}
+
+
+def stop_words(lang: str) -> frozenset[str]:
+    from whoosh.lang import stopwords_for_language
+
+    return frozenset(stopwords_for_language(LANGUAGES[lang])) | set(_EXTRA_STOP.get(lang, ()))
 
 
 @cache
 def exact() -> Analyzer:
-    return RegexTokenizer(TOKEN_PATTERN) | NumberFilter() | LowercaseFilter() | SpellingFilter()
+    return (RegexTokenizer(TOKEN_PATTERN) | NumberFilter() | LowercaseFilter() | SpellingFilter()
+            | CharsetFilter(accent_map))
 
 
 def terms(analyzer: Analyzer, text: str) -> list[str]:
@@ -86,9 +123,9 @@ def terms(analyzer: Analyzer, text: str) -> list[str]:
     return [t.text for t in analyzer(text)]
 
 
-def token_spans(text: str) -> list[tuple[int, int, str, str]]:
+def token_spans(text: str, lang: str = "en") -> list[tuple[int, int, str, str]]:
     """Every token of `text` as (start, end, stemmed term or "" for a stop word, exact term)."""
-    stem, plain = stemmed(), exact()
+    stem, plain = stemmed(lang), exact()
     out = []
     for match in re.finditer(TOKEN_PATTERN, text):
         word = match.group()

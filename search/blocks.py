@@ -1,5 +1,10 @@
-"""Raw blocks -> classified `Block`s: title, section and subsection headings, objective lists,
-list items and paragraphs. Format-blind and pure: it sees only text and spans, never files.
+"""Raw blocks -> classified `Block`s: title, section, objective and subsection headings, cluster
+objective lists, list items and paragraphs. Format-blind and pure: it sees text, spans and what a
+reader's format said (a heading, a list item), never files.
+
+Layouts it knows, in English, French and Spanish: the review template ("2 Protecting migrants …
+(GCM Objectives: 4, 8, …)", "a) Progress"), a heading per objective ("Objective 10: …",
+"Objectif 10", "Objetivo 10"), numbered paragraphs ("12. …"), and bullets (-, –, •, *, 1., a)).
 """
 
 from __future__ import annotations
@@ -7,15 +12,27 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .models import Block, BlockKind, Span
+from .models import Block, Span
+from .sources.model import RawBlock
 
-_OBJECTIVE_LIST = r"\(\s*(?:GCM\s+)?Objectives?\s*:?\s*(\d{1,2}(?:\s*(?:,|and|&)\s*\d{1,2})*)\s*\)"
-_SECTION = re.compile(
-    rf"^(\d{{1,2}})\.?\s+([A-Z][^\n]*?)\s*(?:{_OBJECTIVE_LIST})?\s*$"
+_NUMBERS = r"\d{1,2}(?:\s*(?:,\s*(?:and|et|y|&)?|and|et|y|&)\s*\d{1,2})*"
+_OBJECTIVE_WORD = r"(?:Objectives?|Objectifs?|Objetivos?)"
+_COMPACT = r"(?:GCM|PMM|Pacte\s+mondial|Pacto\s+Mundial)"
+_OBJECTIVE_LIST = (  # case-insensitive inside, so a heading's own capital letter still counts
+    rf"\((?i:\s*(?:{_COMPACT}\s+)?{_OBJECTIVE_WORD}"
+    rf"(?:\s+(?:du|del|de\s+la|of\s+the)\s+{_COMPACT})?\s*:?\s*({_NUMBERS})\s*)\)"
 )
+_SECTION = re.compile(rf"^(\d{{1,2}})\.?\s+([A-ZÀ-ÝÑ][^\n]*?)\s*(?:{_OBJECTIVE_LIST})?\s*$")
 _OBJECTIVES_LINE = re.compile(rf"^{_OBJECTIVE_LIST}\s*\.?$", re.IGNORECASE)
+_OBJECTIVE_HEADING = re.compile(
+    rf"^(?:{_COMPACT}\s+)?(?:Objective|Objectif|Objetivo)\s*(?:n[°ºo]?\.?\s*)?(\d{{1,2}})\b"
+    r"\s*[:.\-–—]?\s*(.*)$",
+    re.IGNORECASE,
+)
 _SUBSECTION = re.compile(r"^([a-z])\)\s+(\S[^\n]{0,78})$")
-_BULLET = re.compile(r"^[-–•*]\s+")
+_SYMBOL_BULLET = re.compile(r"^[-–—•*·▪◦●○]\s+")
+_ENUMERATED = re.compile(r"^\(?(?:\d{1,2}|[a-z])[.)]\s+")
+_NUMBERED_PARAGRAPH = re.compile(r"^(\d{1,3})\.\s+(?=\S)")
 _HEADING_MAX = 250
 _TERMINAL = ".!?:;"
 
@@ -36,59 +53,106 @@ def ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in _TERMINAL
 
 
-def classify(text: str, raw_blocks: Sequence[Sequence[Span]]) -> tuple[Block, ...]:
-    """Classify each raw block of `text`.
+def classify(text: str, raw_blocks: Sequence[RawBlock | Sequence[Span]]) -> tuple[Block, ...]:
+    """Classify each raw block of `text`, in order (a block's kind may depend on the one before).
 
     List items inside a block become blocks of their own, and so does a heading on the first
     line of a block (with its "(GCM Objectives: …)" line or its first paragraph below it).
     """
     blocks: list[Block] = []
-    for spans in raw_blocks:
-        for part in _split_items(text, spans):
+    for raw in raw_blocks:
+        block = raw if isinstance(raw, RawBlock) else RawBlock(tuple(raw))
+        for part in _split_items(text, block.spans):
             while len(part) > 1:
-                head = _classify_one(text, part[:1], seen_section=_seen_section(blocks))
-                if head.kind not in ("section", "subsection", "objectives"):
+                head = _classify_one(text, part[:1], block, blocks)
+                if head.kind not in ("section", "subsection", "objectives", "objective_heading"):
                     break
                 blocks.append(head)
                 part = part[1:]
-            blocks.append(_classify_one(text, part, seen_section=_seen_section(blocks)))
+            blocks.append(_classify_one(text, part, block, blocks))
     return tuple(blocks)
 
 
-def _seen_section(blocks: list[Block]) -> bool:
-    return any(b.kind == "section" for b in blocks) or any(
-        b.kind in ("paragraph", "list_item") for b in blocks
-    )
-
-
 def _split_items(text: str, spans: Sequence[Span]) -> list[tuple[Span, ...]]:
+    """Lines that start with a bullet start a new item; so do enumerated lines ("1. ", "b) ")
+    when a block has several of them."""
+    lines = [text[s:e] for s, e in spans]
+    enumerated = sum(1 for line in lines if _ENUMERATED.match(line)) >= 2
     parts: list[list[Span]] = []
-    for span in spans:
-        if not parts or _BULLET.match(text[span[0] : span[1]]):
+    for span, line in zip(spans, lines, strict=True):
+        starts = _SYMBOL_BULLET.match(line) or (enumerated and _ENUMERATED.match(line))
+        if not parts or starts:
             parts.append([span])
         else:
             parts[-1].append(span)
     return [tuple(p) for p in parts]
 
 
-def _classify_one(text: str, spans: tuple[Span, ...], seen_section: bool) -> Block:
+def _marker(line: str) -> tuple[str, int] | None:
+    """An enumerated line's marker as (style, value): "3." -> ("1.", 3), "(b)" -> ("(a)", 2)."""
+    found = re.match(r"^(\()?(\d{1,2}|[a-z])([.)])\s", line)
+    if not found:
+        return None
+    opening, value, closing = found.groups()
+    number = int(value) if value.isdigit() else ord(value) - ord("a") + 1
+    return f"{opening or ''}{'1' if value.isdigit() else 'a'}{closing}", number
+
+
+def _continues_list(content: str, previous: Block | None) -> bool:
+    """Whether an enumerated line ("2.", "b)") is the next item of a list: right after the line
+    that introduces the list (ending with ":") or another item as a first item ("1.", "a)"),
+    or after the item before it in the same style. "13. The results …" after item "2." is a
+    numbered paragraph, and "b) Best practices" after a bulleted list is a heading."""
+    mark = _marker(content)
+    if mark is None or previous is None:
+        return False
+    if previous.kind != "list_item":
+        return previous.text.rstrip().endswith(":") and mark[1] == 1
+    before = _marker(previous.text)
+    if before is None or before[0] != mark[0]:
+        return mark[1] == 1  # a list (or a list inside it) in another style starts
+    return mark[1] == before[1] + 1
+
+
+def _classify_one(text: str, spans: tuple[Span, ...], raw: RawBlock,
+                  before: Sequence[Block]) -> Block:
     content = join(text, spans)
-    kind: BlockKind
-    if len(spans) == 1 and len(content) <= _HEADING_MAX:
+    pages = raw.pages
+    previous = before[-1] if before else None
+    in_list = _continues_list(content, previous)
+    heading_hint = raw.hint == "heading"
+    if (len(spans) == 1 or heading_hint) and len(content) <= _HEADING_MAX:
         section = _SECTION.match(content)
         if section and not ends_sentence(section.group(2)) and 1 <= int(section.group(1)) <= 30:
             listed = section.group(3)
             return Block("section", content, spans, label=section.group(1),
                          title=section.group(2).strip(),
-                         objectives=numbers(listed) if listed else ())
+                         objectives=numbers(listed) if listed else (), pages=pages)
         objectives_line = _OBJECTIVES_LINE.match(content)
         if objectives_line:
-            return Block("objectives", content, spans, objectives=numbers(objectives_line.group(1)))
+            return Block("objectives", content, spans,
+                         objectives=numbers(objectives_line.group(1)), pages=pages)
+        objective = _OBJECTIVE_HEADING.match(content)
+        if (objective and 1 <= int(objective.group(1)) <= 23
+                and (heading_hint or not ends_sentence(content))):
+            return Block("objective_heading", content, spans, label=objective.group(1),
+                         title=objective.group(2).strip(),
+                         objectives=(int(objective.group(1)),), pages=pages)
         subsection = _SUBSECTION.match(content)
-        if subsection and not ends_sentence(content):
+        if subsection and not ends_sentence(content) and not (in_list and not heading_hint):
             return Block("subsection", content, spans, label=subsection.group(1),
-                         title=subsection.group(2).strip())
-        if not seen_section and not ends_sentence(content) and len(content) <= 200:
-            return Block("title", content, spans)
-    kind = "list_item" if _BULLET.match(content) else "paragraph"
-    return Block(kind, content, spans)
+                         title=subsection.group(2).strip(), pages=pages)
+        seen_body = any(b.kind in ("title", "section", "heading", "paragraph", "list_item")
+                        for b in before)
+        # A format's heading is the title only when it is the first thing and of the top level.
+        may_be_title = not heading_hint or raw.level <= 1
+        if (not seen_body and may_be_title and not ends_sentence(content)
+                and len(content) <= 200):
+            return Block("title", content, spans, pages=pages)
+        if heading_hint:
+            return Block("heading", content, spans, title=content, pages=pages)
+    if raw.hint == "list_item" or _SYMBOL_BULLET.match(content) or in_list:
+        return Block("list_item", content, spans, pages=pages)
+    numbered = _NUMBERED_PARAGRAPH.match(content)
+    return Block("paragraph", content, spans, label=numbered.group(1) if numbered else "",
+                 pages=pages)

@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import CorpusError
@@ -63,3 +65,20 @@ def parse_catalog(data: object, where: str = CATALOG) -> tuple[Document, ...]:
     if duplicated:
         raise CorpusError(f"{where}: duplicate document ids: {', '.join(duplicated)}")
     return tuple(documents)
+
+
+def save_catalog(corpus: Path, documents: Sequence[Document]) -> None:
+    """Write the catalog atomically: a crash leaves the old catalog or the new one, never half."""
+    path = catalog_path(corpus)
+    entries = [{k: v for k, v in d.to_dict().items() if v not in ("", None)} for d in documents]
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            json.dump({"documents": entries}, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

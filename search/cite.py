@@ -34,12 +34,18 @@ class Quote:
 
 
 def pinpoint(passage: Passage) -> str:
-    """Where the passage is in the document, as a reader counts: "section 2(a), para. 6"."""
+    """Where the passage is in the document, as a reader finds it: "section 2(a), para. 6";
+    a printed paragraph number when the review numbers them; the pages of a PDF."""
     parts = []
+    sub = f"({passage.subsection})" if passage.subsection else ""
     if passage.section:
-        sub = f"({passage.subsection})" if passage.subsection else ""
         parts.append(f"section {passage.section}{sub}")
-    parts.append(f"para. {passage.para}")
+    elif passage.section_title:
+        parts.append(f"section “{passage.section_title}”{sub}")
+    parts.append(f"para. {passage.number or passage.para}")
+    if passage.pages:
+        first, last = passage.pages[0], passage.pages[-1]
+        parts.append(f"p. {first}" if first == last else f"pp. {first}–{last}")
     return ", ".join(parts)
 
 
@@ -104,10 +110,7 @@ def as_csl_json(quote: Quote) -> str:
 
 
 def _locator(passage: Passage) -> str:
-    if not passage.section:
-        return str(passage.para)
-    sub = f"({passage.subsection})" if passage.subsection else ""
-    return f"{passage.section}{sub}, para. {passage.para}"
+    return pinpoint(passage).removeprefix("section ")
 
 
 def as_bibtex(quote: Quote) -> str:

@@ -11,22 +11,27 @@ import functools
 import json
 import logging
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from . import corpus
+from . import collection, corpus
 from . import objectives as gcm
 from .cite import FORMATS, citation, quote_of
 from .cite import render as render_citation
+from .collection import Given
 from .config import CORPUS_ENV, INDEX_ENV, Config
 from .errors import BadInput, GcmSearchError
-from .index import OpenIndex, build, open_index
+from .index import Manifest, OpenIndex, build, open_index
 from .models import KINDS
 from .render import (
+    compare_dict,
+    compare_text,
     objective_rows,
     passage_dict,
     passage_text,
@@ -34,7 +39,16 @@ from .render import (
     results_text,
     verdict_text,
 )
-from .results import Request, all_passages, make_filters, neighbours, passage, search
+from .results import (
+    Request,
+    all_passages,
+    compare,
+    document_rows,
+    make_filters,
+    neighbours,
+    passage,
+    search,
+)
 from .verify import Text, Verified, verify_annotation, verify_quote
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -153,6 +167,7 @@ def main() -> None:
 @click.option("-k", "--kind", multiple=True, help=f"Kind of paragraph: {', '.join(KINDS)}.")
 @click.option("-c", "--country", multiple=True, help="Country name or ISO3 code.")
 @click.option("-y", "--year", multiple=True, help="Review year.")
+@click.option("-l", "--language", multiple=True, help="Language of the review: en, fr, es.")
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 100),
               help="Results per page.")
 @click.option("-p", "--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
@@ -162,19 +177,19 @@ def main() -> None:
 @index_options
 def search_command(query: tuple[str, ...], objective: tuple[str, ...], cluster: tuple[str, ...],
                    section: tuple[str, ...], kind: tuple[str, ...], country: tuple[str, ...],
-                   year: tuple[str, ...], limit: int, page: int, syntax: bool, as_json: bool,
-                   config: Config) -> None:
+                   year: tuple[str, ...], language: tuple[str, ...], limit: int, page: int,
+                   syntax: bool, as_json: bool, config: Config) -> None:
     """Search passages. QUERY is plain words; "quoted phrases" match exactly.
 
     With no QUERY but a filter, lists the filtered passages in document order.
     Exits 0 when something is found, 1 when nothing is.
     """
     text = " ".join(query).strip()
-    if not text and not any((objective, cluster, section, kind, country, year)):
+    if not text and not any((objective, cluster, section, kind, country, year, language)):
         raise click.UsageError("give a query, a filter (e.g. --objective 10), or both")
     opened = _open(config)
     filters = make_filters(opened, objectives=objective, clusters=cluster, sections=section,
-                           kinds=kind, countries=country, years=year)
+                           kinds=kind, countries=country, years=year, languages=language)
     results = search(opened, Request(text, filters, page, limit, syntax))
     if as_json:
         _echo_json(results_dict(results))
@@ -263,6 +278,83 @@ def _read_json(path: str) -> Any:
         raise BadInput(f"cannot read {path}: {exc.strerror}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not JSON: {exc}") from exc
+
+
+@main.command("compare")
+@click.option("-o", "--objective", "objective", required=True,
+              help="The objective: a number (10) or words (trafficking).")
+@click.option("-q", "--query", default="", help="Only passages matching these words.")
+@click.option("-n", "--per-country", default=5, show_default=True, type=click.IntRange(1, 100),
+              help="Passages shown per country.")
+@json_option
+@index_options
+def compare_command(objective: str, query: str, per_country: int, as_json: bool,
+                    config: Config) -> None:
+    """One objective across countries: what each government reported on it, side by side."""
+    opened = _open(config)
+    comparison = compare(opened, gcm.resolve(objective), query.strip(), per_country)
+    if as_json:
+        _echo_json(compare_dict(comparison))
+    else:
+        click.echo(compare_text(comparison, width=shutil.get_terminal_size((100, 20)).columns))
+    sys.exit(0 if comparison.total else 1)
+
+
+@main.command("add")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--country", default="", help="Country name or ISO3 code (else from the title).")
+@click.option("--year", type=click.IntRange(1990, 2100), help="Review year (else from the title).")
+@click.option("--title", default="", help="Title (else the document's own).")
+@click.option("--author", default="", help='Author (default "Government of COUNTRY").')
+@click.option("--language", default="", type=click.Choice(["", "en", "fr", "es"]),
+              help="en, fr or es (else detected from the text).")
+@click.option("--url", default="", help="Where the review is published.")
+@click.option("--cycle", default="", help='Review cycle, e.g. "IMRF 2022".')
+@click.option("--id", "doc_id", default="", help="Document id (default COUNTRY-YEAR).")
+@index_options
+def add_command(file: str, country: str, year: int | None, title: str, author: str,
+                language: str, url: str, cycle: str, doc_id: str, config: Config) -> None:
+    """Add a review (.txt, .html, .docx or .pdf) to the corpus and index it.
+
+    The file is copied into the corpus folder; its catalog entry is inferred from its title and
+    text where not given; only this document is indexed.
+    """
+    _open(config)  # an index to add to: built first if there is none
+    document, count, manifest = collection.add(
+        config, Path(file), Given(country, year, title, author, language, url, cycle, doc_id))
+    click.echo(f"Added {document.id}: {document.title} ({document.country}, {document.year}, "
+               f"{document.language}), {count} passages; {_holds(manifest)}.")
+
+
+@main.command("remove")
+@click.argument("doc_id")
+@index_options
+def remove_command(doc_id: str, config: Config) -> None:
+    """Remove a review from the corpus, the catalog and the index."""
+    _open(config)
+    document, manifest = collection.remove(config, doc_id)
+    click.echo(f"Removed {document.id} ({document.title}); {_holds(manifest)}.")
+
+
+def _holds(manifest: Manifest) -> str:
+    documents = len(manifest.documents)
+    return (f"the index now holds {manifest.passages} passages from {documents} "
+            f"document{'s' * (documents != 1)}")
+
+
+@main.command("documents")
+@json_option
+@index_options
+def documents_command(as_json: bool, config: Config) -> None:
+    """The reviews in the corpus, with their passage counts."""
+    opened = _open(config)
+    rows = document_rows(opened)
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']:<22} {row['country']:<16} {row['year']}  {row['language']}  "
+                   f"{row['passages']:>5} passages  {row['file']}  {row['title']}")
 
 
 @main.command("serve")

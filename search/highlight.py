@@ -12,25 +12,27 @@ from collections.abc import Sequence
 
 from .analysis import token_spans
 from .query import Unit
-from .schema import EXACT_FIELD, TEXT_FIELD
+from .schema import EXACT_FIELD, text_field
 
 Segments = tuple[tuple[str, bool], ...]
 
 
-def matched_spans(text: str, units: Sequence[Unit]) -> list[tuple[int, int]]:
-    """The character spans of `text` that the query's words, names and phrases match."""
-    tokens = token_spans(text)
+def matched_spans(text: str, units: Sequence[Unit], lang: str = "en") -> list[tuple[int, int]]:
+    """The character spans of `text` (in language `lang`) that the query's words, names and
+    phrases match."""
+    tokens = token_spans(text, lang)
+    stem_field = text_field(lang)
     options = [option for unit in units for option in unit.options]
-    single = {words[0] for field, words in options if field == TEXT_FIELD and len(words) == 1}
+    single = {words[0] for field, words in options if field == stem_field and len(words) == 1}
     marked = {i for i, (_, _, stem, _) in enumerate(tokens) if stem and stem in single}
     # Stemmed phrases skip stop words, as the index does ("Organization for Migration").
     content = [i for i, token in enumerate(tokens) if token[2]]
     sequences = {
-        TEXT_FIELD: (content, [tokens[i][2] for i in content]),
+        stem_field: (content, [tokens[i][2] for i in content]),
         EXACT_FIELD: (list(range(len(tokens))), [token[3] for token in tokens]),
     }
     for field, words in options:
-        if field not in sequences or (field == TEXT_FIELD and len(words) == 1):
+        if field not in sequences or (field == stem_field and len(words) == 1):
             continue
         places, seq = sequences[field]
         n = len(words)

@@ -26,23 +26,25 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
+from whoosh.query import Every
 
 from . import corpus
 from .acronyms import CURATED, Lexicon, learn
-from .analysis import ANALYSIS_VERSION
+from .analysis import ANALYSIS_VERSION, language
 from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
 from .models import Document, Passage
 from .passages import CHUNKER_VERSION, chunk
-from .schema import SCHEMA_VERSION, schema, to_fields
+from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields
+from .sources import read_source
 
 try:
     import fcntl
@@ -97,6 +99,12 @@ class OpenIndex:
     @property
     def documents(self) -> dict[str, Document]:
         return {d.id: d for d in self.manifest.documents}
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The analysis languages of the indexed documents, English first."""
+        found = {language(d.language) for d in self.manifest.documents} | {"en"}
+        return tuple(sorted(found, key=lambda lang: (lang != "en", lang)))
 
     @functools.cached_property
     def lexicon(self) -> Lexicon:
@@ -250,61 +258,137 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
 
     Unless `force`, a build that another process finished while we waited for the lock is kept.
     """
-    started = time.perf_counter()
-    with _writer_lock(config.index):
-        wanted = fingerprint(config)
+    with writing(config):
         if not force:
             existing = current_build(config.index)
             manifest = read_manifest(existing) if existing else None
-            if manifest is not None and manifest.fingerprint == wanted:
+            if manifest is not None and manifest.fingerprint == fingerprint(config):
                 return manifest
-        documents, passages = load_passages(config)
-        builds = config.index / BUILDS
-        _remove_stale_temporaries(builds)
-        temporary = builds / f".tmp-{uuid.uuid4().hex[:12]}"
+        return _rebuild(config, progress)
+
+
+def _rebuild(config: Config, progress: Progress | None) -> Manifest:
+    documents, passages = load_passages(config)
+
+    def fill(path: Path) -> dict[str, tuple[str, ...]]:
+        ix = whoosh_index.create_in(str(path), schema())
+        # One process: procs>1 changes BM25F statistics; rankings must not depend on the build.
+        _add(ix, passages, _order_base(passages), progress)
+        return learn(p.text for p in passages)
+
+    return _publish(config, documents, fill)
+
+
+def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] = (),
+           progress: Progress | None = None) -> Manifest:
+    """Bring the index in step with the corpus after documents were added or removed. An addition
+    touches only the new documents: the current build is copied aside, extended, and swapped
+    in. A removal, or a missing or older build, is a full build. Call it under `writing()`."""
+    current = current_build(config.index)
+    manifest = read_manifest(current) if current else None
+    if current is None or manifest is None or manifest.format != FORMAT or removed:
+        # A removal rebuilds: Whoosh keeps deleted passages in its BM25 statistics, and
+        # scores must be those of the corpus as it is.
+        return _rebuild(config, progress)
+    documents = load_catalog(config.corpus)
+    new: list[Passage] = []
+    for document in (d for d in documents if d.id in added):
+        source = read_source(config.corpus / document.file)
+        new.extend(chunk(document, source.text, source.blocks))
+
+    def fill(path: Path) -> dict[str, tuple[str, ...]]:
+        shutil.rmtree(path)
+        shutil.copytree(current, path)
+        (path / MANIFEST).unlink()
+        ix = whoosh_index.open_dir(str(path))
+        with ix.searcher() as searcher:
+            last = searcher.search(Every(), sortedby=ORDER_FIELD, reverse=True, limit=1)
+            base = (int(last[0][ORDER_FIELD]) // DOCUMENT_ORDER + 1) if len(last) else 0
+        writer = ix.writer(procs=1, limitmb=128)
         try:
-            temporary.mkdir(parents=True)
-            _write(temporary, passages, progress)
-            manifest = Manifest(
-                fingerprint=wanted,
-                format=FORMAT,
-                built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                seconds=round(time.perf_counter() - started, 3),
-                passages=len(passages),
-                documents=documents,
-            )
-            (temporary / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2),
-                                              encoding="utf-8")
-            learned = learn(p.text for p in passages)
-            (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
-                                              encoding="utf-8")
-            final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-            temporary.rename(final)
+            for doc_id in added:  # a document added again replaces its old passages
+                writer.delete_by_term("doc", doc_id)
+            writer.commit()
         except BaseException:
-            shutil.rmtree(temporary, ignore_errors=True)
+            writer.cancel()
             raise
-        previous = current_build(config.index)
-        _swap(config.index, final.name)
-        # Readers that opened the previous build may still be using it; older ones go.
-        _prune(builds, keep={final.name, previous.name if previous else ""})
-        return manifest
+        _add(ix, new, _order_base(new, start=base), progress)
+        learned = _learned(path)
+        learned.update(learn(p.text for p in new))
+        return learned
+
+    return _publish(config, documents, fill)
 
 
-def _write(path: Path, passages: list[Passage], progress: Progress | None) -> None:
-    ix = whoosh_index.create_in(str(path), schema())
-    # One process: procs>1 changes BM25F statistics, and rankings must not depend on the build.
+DOCUMENT_ORDER = 1_000_000
+"""Passage order = document number x this + position: documents in catalog order."""
+
+
+def _order_base(passages: Sequence[Passage], start: int = 0) -> dict[str, int]:
+    bases: dict[str, int] = {}
+    for passage in passages:
+        bases.setdefault(passage.doc, (start + len(bases)) * DOCUMENT_ORDER)
+    return bases
+
+
+def _add(ix: Index, passages: Sequence[Passage], bases: dict[str, int],
+         progress: Progress | None) -> None:
     writer = ix.writer(procs=1, limitmb=128)
     try:
-        for order, passage in enumerate(passages):
-            writer.add_document(**to_fields(passage, order))
+        for done, passage in enumerate(passages, start=1):
+            writer.add_document(**to_fields(passage, bases[passage.doc] + passage.position))
             if progress:
-                progress(order + 1, len(passages))
+                progress(done, len(passages))
         writer.commit()
     except BaseException:
         writer.cancel()
         raise
     finally:
         ix.close()
+
+
+def _learned(build_dir: Path) -> dict[str, tuple[str, ...]]:
+    try:
+        data = json.loads((build_dir / ACRONYMS).read_text(encoding="utf-8"))
+        return {k: tuple(v) for k, v in data.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _publish(config: Config, documents: tuple[Document, ...],
+             fill: Callable[[Path], dict[str, tuple[str, ...]]]) -> Manifest:
+    """Make a build aside with `fill`, record its manifest, and swap it in atomically."""
+    started = time.perf_counter()
+    builds = config.index / BUILDS
+    _remove_stale_temporaries(builds)
+    temporary = builds / f".tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        temporary.mkdir(parents=True)
+        learned = fill(temporary)
+        with whoosh_index.open_dir(str(temporary)).searcher() as searcher:
+            count = searcher.doc_count()
+        manifest = Manifest(
+            fingerprint=fingerprint(config),
+            format=FORMAT,
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            seconds=round(time.perf_counter() - started, 3),
+            passages=count,
+            documents=documents,
+        )
+        (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
+                                          encoding="utf-8")
+        (temporary / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2),
+                                          encoding="utf-8")
+        final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        temporary.rename(final)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    previous = current_build(config.index)
+    _swap(config.index, final.name)
+    # Readers that opened the previous build may still be using it; older ones go.
+    _prune(builds, keep={final.name, previous.name if previous else ""})
+    return manifest
 
 
 def _swap(index_dir: Path, name: str) -> None:
@@ -327,6 +411,13 @@ def _remove_stale_temporaries(builds: Path) -> None:
     if builds.is_dir():
         for path in builds.glob(".tmp-*"):
             shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def writing(config: Config) -> Iterator[None]:
+    """Hold the one writer's lock: for a build, or for a change to the corpus and its index."""
+    with _writer_lock(config.index):
+        yield
 
 
 @contextlib.contextmanager

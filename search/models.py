@@ -14,12 +14,14 @@ from typing import Any, Literal
 Span = tuple[int, int]
 """A half-open range of character (code point) offsets into a source's decoded text."""
 
-BlockKind = Literal["title", "section", "objectives", "subsection", "list_item", "paragraph"]
+BlockKind = Literal["title", "section", "heading", "objectives", "objective_heading",
+                    "subsection", "list_item", "paragraph"]
 Kind = Literal["progress", "best_practice", "trends", "other"]
-ObjectiveSource = Literal["explicit", "referenced", "inherited", "inferred", "cluster"]
+ObjectiveSource = Literal["explicit", "heading", "referenced", "inherited", "inferred", "cluster"]
 
 OBJECTIVE_SOURCES: tuple[ObjectiveSource, ...] = (
     "explicit",
+    "heading",
     "referenced",
     "inherited",
     "inferred",
@@ -66,6 +68,7 @@ class Block:
     label: str = ""
     title: str = ""
     objectives: tuple[int, ...] = ()
+    pages: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,18 +100,25 @@ class Passage:
     country: str
     iso3: str
     year: int
+    language: str = "en"
+    number: str = ""
+    """The paragraph's printed number ("12" for "12. The Government …"), if it has one."""
+    pages: tuple[int, ...] = ()
+    """The source pages the passage is on (PDF)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["objectives"] = list(self.objectives)
         data["spans"] = [list(span) for span in self.spans]
+        data["pages"] = list(self.pages)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Passage:
-        values = {k: data[k] for k in cls.__dataclass_fields__}
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         values["objectives"] = tuple(values["objectives"])
         values["spans"] = tuple((int(s), int(e)) for s, e in values["spans"])
+        values["pages"] = tuple(values.get("pages", ()))
         return cls(**values)
 
 

@@ -10,38 +10,41 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .blocks import classify, ends_sentence, join
 from .models import Block, Document, Kind, Passage, Span
 from .objectives import cluster_of_objectives
-from .sources import split_blocks
+from .sources import RawBlock, split_blocks
 from .tagging import tag
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 """Bump when the passages made from the same text change, so indexes rebuild."""
 
 
 def chunk(
-    document: Document, text: str, raw_blocks: Sequence[Sequence[Span]] | None = None
+    document: Document,
+    text: str,
+    raw_blocks: Sequence[RawBlock | Sequence[Span]] | None = None,
 ) -> tuple[Passage, ...]:
-    """Split `text` (the decoded source) into tagged passages of `document`.
+    """Split `text` (the decoded or extracted source) into tagged passages of `document`.
 
     `raw_blocks` are the reader's blocks; plain text is split on blank lines when they are omitted.
     """
     blocks = classify(text, raw_blocks if raw_blocks is not None else split_blocks(text))
-    drafts = _paragraphs(text, blocks)
-    return tag(_number(document, text, drafts))
+    drafts = _paragraphs(blocks)
+    return tag(_number(document, text, drafts), [d.context.objectives for d in drafts])
 
 
 def kind_of(subsection_title: str) -> Kind:
-    """Normalise a subsection title: "Best practices" -> best_practice."""
+    """Normalise a subsection title, in English, French or Spanish: "Best practices",
+    "Bonnes pratiques", "Buenas prácticas" -> best_practice."""
     title = subsection_title.lower()
-    if title.startswith("progress"):
+    if title.startswith(("progress", "progrès", "progres", "avance")):
         return "progress"
-    if "practice" in title:
+    if "practice" in title or "pratique" in title or "práctica" in title or "practica" in title:
         return "best_practice"
-    if title.startswith("trend"):
+    if title.startswith(("trend", "tendanc", "tendenc")):
         return "trends"
     return "other"
 
@@ -50,9 +53,15 @@ def kind_of(subsection_title: str) -> Kind:
 class _Context:
     section: str = ""
     section_title: str = ""
+    key: str = ""
+    """The section's part of passage ids: its number, or s1, s2 … for unnumbered headings."""
     cluster: int | None = None
     subsection: str = ""
     subsection_title: str = ""
+    objectives: tuple[int, ...] = ()
+    """The objectives of the objective heading ("Objective 10: …") the passage is under."""
+    objectives_in_subsection: bool = False
+    """The objective heading came inside the subsection, so the next subsection ends it."""
 
 
 @dataclass
@@ -64,21 +73,38 @@ class _Draft:
     def spans(self) -> tuple[Span, ...]:
         return tuple(span for block in self.blocks for span in block.spans)
 
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(sorted({page for block in self.blocks for page in block.pages}))
 
-def _paragraphs(text: str, blocks: Sequence[Block]) -> list[_Draft]:
+
+def _paragraphs(blocks: Sequence[Block]) -> list[_Draft]:
     drafts: list[_Draft] = []
     context = _Context()
+    unnumbered = 0
     open_draft: _Draft | None = None  # the draft a following block may still join
     for block in blocks:
         if block.kind == "section":
-            context = _Context(block.label, block.title, cluster_of_objectives(block.objectives))
+            context = _Context(block.label, block.title, block.label,
+                               cluster_of_objectives(block.objectives))
+            open_draft = None
+        elif block.kind == "heading":
+            unnumbered += 1
+            context = _Context("", block.title, f"s{unnumbered}")
             open_draft = None
         elif block.kind == "objectives":
             if context.cluster is None:
                 context.cluster = cluster_of_objectives(block.objectives)
+        elif block.kind == "objective_heading":
+            context = replace(context, objectives=block.objectives,
+                              objectives_in_subsection=bool(context.subsection))
+            open_draft = None
         elif block.kind == "subsection":
-            context = _Context(context.section, context.section_title, context.cluster,
-                               block.label, block.title)
+            # "Objective 10" > "a) Progress": the objective goes on; "a) Progress" >
+            # "Objective 10" > "b) Best practices": it ends with its subsection.
+            kept = () if context.objectives_in_subsection else context.objectives
+            context = replace(context, subsection=block.label, subsection_title=block.title,
+                              objectives=kept, objectives_in_subsection=False)
             open_draft = None
         elif block.kind == "title":
             open_draft = None
@@ -108,13 +134,13 @@ def _number(document: Document, text: str, drafts: Sequence[_Draft]) -> list[Pas
     ordinals: dict[tuple[str, str], int] = {}
     for position, draft in enumerate(drafts):
         ctx = draft.context
-        key = (ctx.section, ctx.subsection)
+        key = (ctx.key, ctx.subsection)
         ordinals[key] = para = ordinals.get(key, 0) + 1
         spans = draft.spans
         body = join(text, spans)
         passages.append(
             Passage(
-                id=f"{document.id}:{ctx.section or '0'}{ctx.subsection}.{para}",
+                id=f"{document.id}:{ctx.key or '0'}{ctx.subsection}.{para}",
                 doc=document.id,
                 position=position,
                 para=para,
@@ -133,6 +159,9 @@ def _number(document: Document, text: str, drafts: Sequence[_Draft]) -> list[Pas
                 country=document.country,
                 iso3=document.iso3,
                 year=document.year,
+                language=document.language,
+                number=draft.blocks[0].label if draft.blocks[0].kind == "paragraph" else "",
+                pages=draft.pages,
             )
         )
     return passages

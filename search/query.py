@@ -17,7 +17,7 @@ from whoosh.qparser import QueryParser
 
 from .acronyms import Lexicon
 from .analysis import QUESTION_WORDS, exact, stemmed, terms
-from .schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD, schema
+from .schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD, schema, text_field
 
 MAX_QUERY_CHARS = 1000
 MAX_UNITS = 32
@@ -38,9 +38,18 @@ class Unit:
     options: tuple[Option, ...]
 
     @classmethod
-    def word(cls, text: str, stems: tuple[str, ...]) -> Unit:
-        """A word matches the passage text, or the objectives the passage is filed under."""
-        return cls(text, False, ((TEXT_FIELD, stems), (TOPICS_FIELD, stems)))
+    def word(cls, text: str, stems: tuple[str, ...],
+             languages: Sequence[str] = ("en",)) -> Unit:
+        """A word matches the passage text (stemmed as each language stems it), or the
+        objectives the passage is filed under."""
+        options: list[Option] = [(TEXT_FIELD, stems)] if stems else []
+        for lang in languages:
+            own = tuple(terms(stemmed(lang), text)) if lang != "en" else ()
+            if own:
+                options.append((text_field(lang), own))
+        if stems:
+            options.append((TOPICS_FIELD, stems))
+        return cls(text, False, tuple(options))
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -55,6 +64,7 @@ class Filters:
     countries: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     clusters: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, list[str]]:
         return {
@@ -65,6 +75,7 @@ class Filters:
                 ("section", self.sections),
                 ("kind", self.kinds),
                 ("country", self.countries),
+                ("language", self.languages),
                 ("year", self.years),
             )
             if values
@@ -83,10 +94,12 @@ class Parsed:
         return tuple(u.text for u in self.units if not u.phrase)
 
 
-def parse(text: str, lexicon: Lexicon | None = None) -> Parsed:
+def parse(text: str, lexicon: Lexicon | None = None,
+          languages: Sequence[str] = ("en",)) -> Parsed:
     """Split user text into phrases ("…"), names and words; drop question words when others remain.
 
-    With a `lexicon`, an acronym also matches its names, and a name its acronym.
+    With a `lexicon`, an acronym also matches its names, and a name its acronym. Words are
+    stemmed for each of `languages` (the languages of the indexed documents).
     """
     lexicon = lexicon or Lexicon()
     text = text[:MAX_QUERY_CHARS]
@@ -99,8 +112,8 @@ def parse(text: str, lexicon: Lexicon | None = None) -> Parsed:
             extra: tuple[Option, ...] = ((TEXT_FIELD, (also,)),) if also else ()
             units.append(Unit(match.group(1).strip(), True, ((EXACT_FIELD, words), *extra)))
     rest = [w.strip(_QUOTES + "()[]{}'’`,;:!?.") for w in _PHRASE.sub(" ", text).split()]
-    plain = [Unit.word(w, tuple(terms(stemmed(), w))) for w in rest if w]
-    plain = [u for u in plain if u.terms]
+    plain = [Unit.word(w, tuple(terms(stemmed(), w)), languages) for w in rest if w]
+    plain = [u for u in plain if u.options]
     asking = [u for u in plain if u.text.lower() in QUESTION_WORDS and not u.text.isupper()]
     if asking and len(asking) < len(plain) + len(units):
         plain = [u for u in plain if u not in asking]
@@ -199,6 +212,7 @@ def filter_query(filters: Filters) -> wq.Query | None:
         [wq.Term("subsection" if s[-1:].isalpha() else "section", s) for s in filters.sections],
         [wq.Term("kind", k) for k in filters.kinds],
         [wq.Term("country", c) for c in filters.countries],
+        [wq.Term("language", lang) for lang in filters.languages],
         [wq.Term("year", y) for y in filters.years],
     ]
     parts: list[wq.Query] = [g[0] if len(g) == 1 else wq.Or(g) for g in groups if g]

@@ -14,6 +14,7 @@ from . import objectives as gcm
 from .anchor import Misquote
 from .highlight import as_ansi, as_html, as_plain
 from .models import OBJECTIVE_SOURCES, Hit, Passage, Results
+from .results import Comparison
 from .verify import Orphaned, Verdict, Verified
 
 
@@ -190,3 +191,41 @@ def verdict_text(verdict: Verdict) -> str:
         ])
     assert isinstance(verdict, Orphaned)
     return f"Orphaned: {verdict.reason}."
+
+
+def compare_dict(comparison: Comparison) -> dict[str, Any]:
+    objective = gcm.objective(comparison.objective)
+    return {
+        "objective": {"number": objective.number, "label": objective.label,
+                      "title": objective.title, "cluster": objective.cluster},
+        "query": comparison.query,
+        "total": comparison.total,
+        "suggestion": comparison.suggestion,
+        "countries": [
+            {"country": country, "passages": count, "results": [hit_dict(h) for h in hits]}
+            for country, count, hits in comparison.countries
+        ],
+    }
+
+
+def compare_text(comparison: Comparison, width: int = 100) -> str:
+    """One objective, country by country: a block per country, a row per passage."""
+    objective = gcm.objective(comparison.objective)
+    asked = f' matching "{comparison.query}"' if comparison.query else ""
+    countries = len(comparison.countries)
+    lines = [f"Objective {objective.label}{asked}: {comparison.total} passage"
+             f"{'s' * (comparison.total != 1)} from {countries} "
+             f"countr{'ies' if countries != 1 else 'y'}"]
+    if comparison.suggestion:
+        lines.insert(0, comparison.suggestion)
+    for country, count, hits in comparison.countries:
+        lines += ["", f"{country} ({count})"]
+        for hit in hits:
+            p = hit.passage
+            head = f"  {p.id:<24} {p.kind.replace('_', ' '):<13} "
+            room = max(20, width - len(head))
+            text = p.text if len(p.text) <= room else p.text[: room - 1].rstrip() + "…"
+            lines.append(head + text)
+        if count > len(hits):
+            lines.append(f"  … and {count - len(hits)} more")
+    return "\n".join(lines)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import objectives as gcm
-from .analysis import stemmed, terms
+from .analysis import language, stemmed, terms
 from .cite import citation
 from .errors import BadInput, NotFound
 from .highlight import matched_spans, segments
@@ -49,6 +50,7 @@ def make_filters(
     kinds: Iterable[str] = (),
     countries: Iterable[str] = (),
     years: Iterable[str] = (),
+    languages: Iterable[str] = (),
 ) -> Filters:
     """Check and normalise what a user typed as filters; unknown values are a `BadInput`."""
     documents = opened.manifest.documents
@@ -77,6 +79,16 @@ def make_filters(
         return normal
 
     years_known = sorted({str(d.year) for d in documents})
+    languages_known = sorted({language(d.language) for d in documents})
+
+    def language_filter(value: str) -> str:
+        code = value.strip().lower()
+        code = {"english": "en", "french": "fr", "spanish": "es", "français": "fr",
+                "español": "es"}.get(code, code)
+        if code not in languages_known:
+            raise BadInput(f"no review in language {value!r} in the index",
+                           f"languages: {', '.join(languages_known)}")
+        return code
 
     def year(value: str) -> str:
         if value.strip() not in years_known:
@@ -92,6 +104,7 @@ def make_filters(
         kinds=tuple(dict.fromkeys(kind(v) for v in kinds)),
         countries=tuple(dict.fromkeys(country(v) for v in countries)),
         years=tuple(dict.fromkeys(year(v) for v in years)),
+        languages=tuple(dict.fromkeys(language_filter(v) for v in languages)),
     )
 
 
@@ -121,7 +134,7 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
         units = [Unit.word(t, (t,)) for f, t in _terms(parsed_query) if f == TEXT_FIELD]
         tiers: list[wq.Query] = [parsed_query]
     else:
-        asked = parse(request.text, opened.lexicon).units
+        asked = parse(request.text, opened.lexicon, opened.languages).units
         units, corrected = _known(searcher, asked)
         if corrected:
             searched = corrected
@@ -149,7 +162,8 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
                 rank=rank,
                 score=round(score, 4),
                 passage=passage,
-                segments=segments(passage.text, matched_spans(passage.text, units)),
+                segments=segments(passage.text, matched_spans(passage.text, units,
+                                                              language(passage.language))),
                 citation=citation(passage, opened.documents[passage.doc]),
             )
         )
@@ -271,3 +285,44 @@ def all_passages(opened: OpenIndex) -> list[Passage]:
     with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
         found = searcher.search(wq.Every(), sortedby=ORDER_FIELD, limit=None)
         return [from_stored(hit.fields()) for hit in found]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One objective across countries: each country's passages on it, best first."""
+
+    objective: int
+    query: str
+    countries: tuple[tuple[str, int, tuple[Hit, ...]], ...]
+    """(country, how many passages it has on the objective, its best ones)."""
+    total: int
+    suggestion: str | None = None
+
+
+def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int = 5
+            ) -> Comparison:
+    """The passages of every country on `objective` (matching `query`, if given), grouped by
+    country, countries with the most passages first, each country's best passages first."""
+    filters = Filters(objectives=(objective,))
+    everything = search(opened, Request(query, filters, 1, MAX_LIMIT))
+    hits = list(everything.hits)
+    page = 2
+    while len(hits) < everything.total and page <= MAX_PAGE:
+        hits.extend(search(opened, Request(query, filters, page, MAX_LIMIT)).hits)
+        page += 1
+    grouped: dict[str, list[Hit]] = {}
+    for hit in hits:
+        grouped.setdefault(hit.passage.country, []).append(hit)
+    ranked = sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return Comparison(objective, query,
+                      tuple((c, len(h), tuple(h[:per_country])) for c, h in ranked),
+                      everything.total, everything.suggestion)
+
+
+def document_rows(opened: OpenIndex) -> list[dict[str, Any]]:
+    """The catalog entries of the indexed documents, each with its passage count."""
+    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
+        # docs_for_query, not doc_frequency: passages deleted by `remove` must not count.
+        return [{**d.to_dict(),
+                 "passages": len(list(searcher.docs_for_query(wq.Term("doc", d.id))))}
+                for d in opened.manifest.documents]

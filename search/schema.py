@@ -13,15 +13,16 @@ from typing import Any
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
-from .analysis import exact, stemmed
+from .analysis import LANGUAGES, exact, language, stemmed
 from .models import Passage
 from .objectives import objective
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 """Bump when fields change, so indexes rebuild."""
 
 ID_FIELD = "id"
 TEXT_FIELD = "text"
+"""The stemmed text of English passages (and of languages without their own analysis)."""
 TOPICS_FIELD = "topics"
 EXACT_FIELD = "exact"
 ORDER_FIELD = "order"
@@ -33,12 +34,22 @@ FACETS: dict[str, str] = {
     "section": "section",
     "kind": "kind",
     "country": "country",
+    "language": "language",
     "year": "year",
 }
 
 
+def text_field(lang: str) -> str:
+    """The stemmed-text field of a language: "text" for English, "text_fr", "text_es"."""
+    return TEXT_FIELD if lang == "en" else f"{TEXT_FIELD}_{lang}"
+
+
 def schema() -> Schema:
+    per_language = {text_field(lang): TEXT(analyzer=stemmed(lang), phrase=True)
+                    for lang in LANGUAGES if lang != "en"}
     return Schema(
+        **per_language,
+        language=ID,
         id=ID(stored=True, unique=True),
         doc=ID(stored=True),
         country=ID,
@@ -66,7 +77,10 @@ def weighting() -> BM25F:
 
 def to_fields(passage: Passage, order: int) -> dict[str, Any]:
     """The fields of one passage's index document; `order` sorts passages across documents."""
+    lang = language(passage.language)
     return {
+        text_field(lang): passage.text,
+        "language": lang,
         "id": passage.id,
         "doc": passage.doc,
         "country": passage.country,
@@ -79,7 +93,6 @@ def to_fields(passage: Passage, order: int) -> dict[str, Any]:
         "objective_source": passage.objective_source,
         "position": passage.position,
         "order": order,
-        "text": passage.text,
         "exact": passage.text,
         "topics": " ".join(
             f"objective {o.number} {o.short}. {o.title}."

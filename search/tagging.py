@@ -1,7 +1,9 @@
 """Objective tags with provenance: untagged passages -> passages with `objectives`,
 `objective_source` and `objective_note`. Pure; the rules are tried in order for each passage:
 
-explicit    the paragraph names objectives ("As for the objective 5", "objectives 15 and 16").
+explicit    the paragraph names objectives ("As for the objective 5", "objectives 15 and 16",
+            "l'objectif 10", "los objetivos 2 y 5").
+heading     it stands under an objective heading ("Objective 10: …", "Objectif 10", "Objetivo 10").
 referenced  it points back ("mentioned in 2a) above", "(3.b.)") or repeats a distinctive quoted
             name from an earlier passage, and takes that passage's objectives.
 inherited   the objectives of the closest preceding tagged passage of the same section.
@@ -19,9 +21,10 @@ from dataclasses import replace
 from .models import ObjectiveSource, Passage
 from .objectives import CLUSTERS, OBJECTIVES, term_pattern
 
+_AND = r"(?:and|or|et|ou|y|o|&)"
 _EXPLICIT = re.compile(
-    r"\bobjectives?\s*:?\s*(?:no\.?\s*|number\s+)?"
-    r"(\d{1,2}\b(?:\s*(?:,\s*(?:and|or|&)?|and|&|or)\s*\d{1,2}\b)*)(?![.,]?\d)",
+    r"\b(?:objectives?|objectifs?|objetivos?)\s*:?\s*(?:n[°ºo]\.?\s*|no\.?\s*|number\s+)?"
+    rf"(\d{{1,2}}\b(?:\s*(?:,\s*{_AND}?|{_AND})\s*\d{{1,2}}\b)*)(?![.,]?\d)",
     re.IGNORECASE,
 )
 _POINTER = re.compile(
@@ -40,12 +43,17 @@ _STOP = frozenset(
 )
 
 
-def tag(passages: Sequence[Passage]) -> tuple[Passage, ...]:
-    """Tag passages of one document, in document order (later rules look back at earlier ones)."""
+def tag(passages: Sequence[Passage],
+        headed: Sequence[tuple[int, ...]] | None = None) -> tuple[Passage, ...]:
+    """Tag passages of one document, in document order (later rules look back at earlier ones).
+
+    `headed[i]` are the objectives of the objective heading passage i stands under, if any.
+    """
     done: list[Passage] = []
     names: dict[str, int] = {}  # distinctive quoted name -> index of the latest passage quoting it
-    for passage in passages:
-        objectives, source, note = _decide(passage, done, names)
+    for index, passage in enumerate(passages):
+        heading = headed[index] if headed else ()
+        objectives, source, note = _decide(passage, done, names, heading)
         done.append(replace(passage, objectives=objectives, objective_source=source,
                             objective_note=note))
         for name in quoted_names(passage.text):
@@ -86,16 +94,19 @@ def key_term_scores(text: str, candidates: Sequence[int]) -> dict[int, list[str]
 
 
 def _decide(
-    passage: Passage, done: Sequence[Passage], names: dict[str, int]
+    passage: Passage, done: Sequence[Passage], names: dict[str, int], heading: tuple[int, ...]
 ) -> tuple[tuple[int, ...], ObjectiveSource, str]:
     objectives, words = explicit_objectives(passage.text)
     if objectives:
         return objectives, "explicit", words
+    if heading:
+        return heading, "heading", f"under the heading of objective {', '.join(map(str, heading))}"
     referenced = _referenced(passage, done, names)
     if referenced is not None:
         return referenced
     inherited = next(
-        (p for p in reversed(done) if p.section == passage.section and p.objectives), None
+        (p for p in reversed(done) if (p.section, p.section_title)
+         == (passage.section, passage.section_title) and p.objectives), None
     )
     inferred = _inferred(passage, inherited.objectives if inherited else ())
     if inferred is not None:

@@ -57,7 +57,7 @@ SPECIALS = Document(
     [
         ("2", "a", 6, "section 2(a), para. 6", "2(a), para. 6", "section"),
         ("3", "", 2, "section 3, para. 2", "3, para. 2", "section"),
-        ("", "", 4, "para. 4", "4", "paragraph"),  # before the first section
+        ("", "", 4, "para. 4", "para. 4", "paragraph"),  # before the first section
     ],
 )
 def test_pinpoint_with_and_without_subsection(
@@ -65,7 +65,8 @@ def test_pinpoint_with_and_without_subsection(
     para: int, expected_pinpoint: str, locator: str, label: str,
 ) -> None:
     p = dataclasses.replace(japan_by_id[f"{JP}:2a.6"], section=section, subsection=subsection,
-                            para=para)
+                            para=para, section_title=japan_by_id[f"{JP}:2a.6"].section_title
+                            if section else "")
     assert pinpoint(p) == expected_pinpoint
     assert citation(p, japan_document) == (
         f"Government of Japan, Voluntary GCM review by Japan (2022), {expected_pinpoint} "
@@ -73,6 +74,23 @@ def test_pinpoint_with_and_without_subsection(
     )
     item = csl_item(quote_of(p, japan_document))
     assert (item["locator"], item["label"]) == (locator, label)
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"number": "12"}, "section 2(a), para. 12"),  # the printed paragraph number
+        ({"pages": (3,)}, "section 2(a), para. 6, p. 3"),
+        ({"pages": (3, 4)}, "section 2(a), para. 6, pp. 3–4"),
+        ({"section": "", "subsection": "", "section_title": "Introduction"},
+         "section “Introduction”, para. 6"),  # an unnumbered heading
+    ],
+)
+def test_pinpoint_numbers_pages_and_unnumbered_sections(
+    japan_by_id: dict[str, Passage], changes: dict[str, object], expected: str
+) -> None:
+    p = dataclasses.replace(japan_by_id[f"{JP}:2a.6"], **changes)  # type: ignore[arg-type]
+    assert pinpoint(p) == expected
 
 
 def test_citation_of_2a6(japan_by_id: dict[str, Passage], japan_document: Document) -> None:

@@ -519,23 +519,23 @@ def test_single_writer_build_has_no_lock_left(built: Config) -> None:
 
 def _count_concurrent_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Wrap the index writer to record how many builds write at once (and slow it down)."""
-    real = index_module._write
+    real = index_module._add
     state = {"active": 0}
     peaks: list[int] = []
     lock = threading.Lock()
 
-    def write(path: Path, passages: list[Passage], progress: Any) -> None:
+    def write(ix: Any, passages: list[Passage], bases: dict[str, int], progress: Any) -> None:
         with lock:
             state["active"] += 1
             peaks.append(state["active"])
         try:
             time.sleep(0.2)
-            real(path, passages, progress)
+            real(ix, passages, bases, progress)
         finally:
             with lock:
                 state["active"] -= 1
 
-    monkeypatch.setattr(index_module, "_write", write)
+    monkeypatch.setattr(index_module, "_add", write)
     return peaks
 
 

@@ -278,7 +278,8 @@ def test_rule6_japan_no_text_lost(japan_passages: tuple[Passage, ...],
     """Every non-heading line of the review is in exactly one passage, in order."""
     headings = {span for b in classify(japan_source.text, japan_source.blocks)
                 if b.kind in ("title", "section", "objectives", "subsection") for span in b.spans}
-    lines = [span for block in japan_source.blocks for span in block if span not in headings]
+    lines = [span for block in japan_source.blocks for span in block.spans
+             if span not in headings]
     assert [span for p in japan_passages for span in p.spans] == lines
     assert len(headings) == 1 + 4 + 1 + 9
 

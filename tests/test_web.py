@@ -525,10 +525,10 @@ def test_one_objective_grouped_by_country(client: FlaskClient,
     assert text(one(soup, "h1")) == "Objective 10: Trafficking"
     assert TRAFFICKING_TITLE in text(one(soup, "p.official"))
     countries = soup.select("section.country")
-    assert [text(one(c, "h2")) for c in countries] == ["Japan"]
     tagged = [p.id for p in japan_passages if 10 in p.objectives]
+    assert [text(one(c, "h2")) for c in countries] == [f"Japan {len(tagged)}"]
     assert hit_ids(soup) == tagged
-    assert f"{len(tagged)} passages" in text(soup.select("main p")[1])
+    assert f"{len(tagged)} passages from 1 country" in text(one(soup, "p.summary-line"))
 
 
 def test_unknown_objective_is_a_400_page(client: FlaskClient) -> None:
@@ -783,6 +783,7 @@ def test_an_unexpected_error_is_a_500_without_a_traceback(
         raise RuntimeError("secret internal detail /srv/gcm")
 
     monkeypatch.setattr(views, "search", boom)
+    monkeypatch.setattr(views, "compare", boom)
     response = client.get(url)
     assert response.status_code == 500
     assert_no_leak(response.text)

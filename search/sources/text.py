@@ -1,21 +1,17 @@
-"""Plain text: blocks are runs of non-blank lines; each line is one span (trimmed of spaces)."""
+"""Plain text: blocks are runs of non-blank lines; each line is one span (trimmed of spaces).
+
+The bytes are decoded by `encoding.decode` (UTF-8, a byte order mark, or a detected encoding such
+as Windows-1252), and the decoded text is the text every offset refers to.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CorpusError
 from ..models import Span
-
-
-@dataclass(frozen=True)
-class Source:
-    """A corpus file's decoded text and its raw blocks (each a tuple of line spans)."""
-
-    path: str
-    text: str
-    blocks: tuple[tuple[Span, ...], ...]
+from .encoding import decode
+from .model import RawBlock, Source
 
 
 def read_text(path: Path) -> Source:
@@ -23,17 +19,10 @@ def read_text(path: Path) -> Source:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path}: cannot be read: {exc.strerror or exc}") from exc
-    try:
-        # utf-8-sig drops a byte order mark, so offsets count from the first real character.
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(
-            f"{path.name}: not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x})",
-            "save the file as UTF-8",
-        ) from exc
-    if "\x00" in text:
-        raise CorpusError(f"{path.name}: contains NUL bytes; it is not a text file")
-    return Source(str(path), text, split_blocks(text))
+    # decode() drops a byte order mark, so offsets count from the first real character; UTF-8
+    # files come back exactly as `data.decode("utf-8")` would give them.
+    text = decode(data, path.name)
+    return Source(str(path), text, tuple(RawBlock(spans) for spans in split_blocks(text)))
 
 
 def split_blocks(text: str) -> tuple[tuple[Span, ...], ...]:

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import objectives as gcm
+from ..analysis import language
 from ..cite import FORMATS, as_text, citation, quote_of
 from ..cite import render as render_citation
 from ..corpus import document as corpus_document
@@ -26,12 +27,21 @@ from ..highlight import as_html
 from ..index import LiveIndex, OpenIndex
 from ..models import KINDS, Passage, Results
 from ..query import MAX_QUERY_CHARS
-from ..render import hit_dict, objective_rows, passage_dict, results_dict, where
+from ..render import (
+    compare_dict,
+    hit_dict,
+    objective_rows,
+    passage_dict,
+    results_dict,
+    where,
+)
 from ..results import (
     MAX_LIMIT,
     MAX_PAGE,
     Request,
     all_passages,
+    compare,
+    document_rows,
     make_filters,
     neighbours,
     passage,
@@ -41,7 +51,8 @@ from ..results import (
 bp = Blueprint("gcm", __name__)
 log = logging.getLogger("gcm_search.web")
 
-FILTERS = ("objective", "cluster", "section", "kind", "country", "year")
+FILTERS = ("objective", "cluster", "section", "kind", "country", "language", "year")
+LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish"}
 DEFAULT_LIMIT = 10
 
 
@@ -73,7 +84,8 @@ def _search_request(index: OpenIndex) -> Request:
     values = {name: [v for v in request.args.getlist(name) if v.strip()] for name in FILTERS}
     filters = make_filters(index, objectives=values["objective"], clusters=values["cluster"],
                            sections=values["section"], kinds=values["kind"],
-                           countries=values["country"], years=values["year"])
+                           countries=values["country"], years=values["year"],
+                           languages=values["language"])
     return Request(text.strip(), filters, _int_arg("page", 1, 1, MAX_PAGE),
                    _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
 
@@ -133,6 +145,8 @@ def home() -> str:
         clusters=_clusters(),
         kinds=KINDS,
         documents=index.manifest.documents,
+        languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in index.languages
+                   if any(language(d.language) == code for d in index.manifest.documents)],
     )
 
 
@@ -193,19 +207,20 @@ def objectives_page() -> str:
 
 @bp.route("/objectives/<int:number>")
 def objective_page(number: int) -> str:
+    """One objective across countries, side by side: the compare view."""
     index = opened()
     objective = gcm.objective(number)
-    page = _int_arg("page", 1, 1, MAX_PAGE)
-    filters = make_filters(index, objectives=[str(number)])
-    results = search(index, Request("", filters, page, MAX_LIMIT))
-    views = [_hit_view(h, index) for h in results.hits]
-    by_country = [(country, list(group))
-                  for country, group in groupby(views, key=lambda v: v["passage"].country)]
-    state = {"objective": [str(number)]}
-    return render_template("objective.html", objective=objective, results=results,
-                           by_country=by_country, within_url=search_url(state),
-                           pages=_page_links(results, state, url=url_for(
-                               "gcm.objective_page", number=number)))
+    query = request.args.get("q", "").strip()
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    per_country = _int_arg("per", 10, 1, MAX_LIMIT)
+    comparison = compare(index, number, query, per_country)
+    countries = [{"country": country, "count": count,
+                  "hits": [_hit_view(h, index) for h in hits]}
+                 for country, count, hits in comparison.countries]
+    return render_template("objective.html", objective=objective, comparison=comparison,
+                           countries=countries, query=query,
+                           within_url=search_url({"objective": [str(number)]}))
 
 
 # ---- the JSON API -----------------------------------------------------------------------------
@@ -231,12 +246,17 @@ def api_objectives() -> Response:
 
 @bp.route("/api/documents")
 def api_documents() -> Response:
-    index = opened()
-    counts: dict[str, int] = {}
-    for p in all_passages(index):
-        counts[p.doc] = counts.get(p.doc, 0) + 1
-    return jsonify([{**d.to_dict(), "passages": counts.get(d.id, 0)}
-                    for d in index.manifest.documents])
+    return jsonify(document_rows(opened()))
+
+
+@bp.route("/api/compare/<int:number>")
+def api_compare(number: int) -> Response:
+    gcm.objective(number)
+    query = request.args.get("q", "").strip()
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    return jsonify(compare_dict(compare(opened(), number, query,
+                                        _int_arg("per", 10, 1, MAX_LIMIT))))
 
 
 # ---- errors: one shape ------------------------------------------------------------------------
@@ -303,7 +323,7 @@ def _hit_view(hit: Any, index: OpenIndex) -> dict[str, Any]:
 
 def _facet_views(results: Results, state: dict[str, list[str]]) -> list[dict[str, Any]]:
     names = {"objective": "Objective", "cluster": "Cluster", "section": "Section",
-             "kind": "Kind", "country": "Country", "year": "Year"}
+             "kind": "Kind", "country": "Country", "language": "Language", "year": "Year"}
     views = []
     for name, counts in results.facets.items():
         if not counts:
@@ -329,6 +349,8 @@ def facet_label(name: str, value: str) -> tuple[str, str]:
         return f"Section {value}", ""
     if name == "kind":
         return value.replace("_", " "), ""
+    if name == "language":
+        return LANGUAGE_NAMES.get(value, value), ""
     return value, ""
 
 
