@@ -63,6 +63,10 @@ def classify(text: str, raw_blocks: Sequence[RawBlock | Sequence[Span]]) -> tupl
     for raw in raw_blocks:
         block = raw if isinstance(raw, RawBlock) else RawBlock(tuple(raw))
         for part in _split_items(text, block.spans):
+            whole = _wrapped_section(text, part, block)
+            if whole is not None:  # a section heading wrapped over lines (PDF, narrow text)
+                blocks.append(whole)
+                continue
             while len(part) > 1:
                 head = _classify_one(text, part[:1], block, blocks)
                 if head.kind not in ("section", "subsection", "objectives", "objective_heading"):
@@ -71,6 +75,18 @@ def classify(text: str, raw_blocks: Sequence[RawBlock | Sequence[Span]]) -> tupl
                 part = part[1:]
             blocks.append(_classify_one(text, part, block, blocks))
     return tuple(blocks)
+
+
+def _wrapped_section(text: str, spans: tuple[Span, ...], raw: RawBlock) -> Block | None:
+    """A numbered section heading with its "(GCM Objectives: …)" list, wrapped over lines."""
+    if len(spans) < 2:
+        return None
+    content = join(text, spans)
+    found = _SECTION.match(content) if len(content) <= _HEADING_MAX else None
+    if found is None or not found.group(3) or not 1 <= int(found.group(1)) <= 30:
+        return None
+    return Block("section", content, spans, label=found.group(1), title=found.group(2).strip(),
+                 objectives=numbers(found.group(3)), pages=raw.pages)
 
 
 def _split_items(text: str, spans: Sequence[Span]) -> list[tuple[Span, ...]]:

@@ -18,7 +18,7 @@ from .objectives import cluster_of_objectives
 from .sources import RawBlock, split_blocks
 from .tagging import tag
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"
 """Bump when the passages made from the same text change, so indexes rebuild."""
 
 
