@@ -31,7 +31,9 @@ def test_results_are_those_of_the_snapshot(tmp_path: Path) -> None:
     assert set(actual) == set(expected)
 
 
-@pytest.mark.parametrize("key", ["trafficking | objective 10", "how much did Japan contribute to IOM"])
+@pytest.mark.parametrize(
+    "key", ["trafficking | objective 10", "how much did Japan contribute to IOM"]
+)
 def test_snapshot_is_not_empty(key: str) -> None:
     expected = json.loads((BENCH / "top10.json").read_text(encoding="utf-8"))
     assert expected[key][0][0].startswith("japan-2022:")
