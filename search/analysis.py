@@ -10,7 +10,6 @@ analyzers, so whatever is forgiven is forgiven both ways.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -124,11 +123,14 @@ def terms(analyzer: Analyzer, text: str) -> list[str]:
 
 
 def token_spans(text: str, lang: str = "en") -> list[tuple[int, int, str, str]]:
-    """Every token of `text` as (start, end, stemmed term or "" for a stop word, exact term)."""
-    stem, plain = stemmed(lang), exact()
-    out = []
-    for match in re.finditer(TOKEN_PATTERN, text):
-        word = match.group()
-        stems = terms(stem, word)
-        out.append((match.start(), match.end(), stems[0] if stems else "", terms(plain, word)[0]))
-    return out
+    """Every token of `text` as (start, end, stemmed term or "" for a stop word, exact term).
+
+    Each analyzer runs once over the whole text (stop words kept, but flagged): both share the
+    tokenizer, so their tokens pair up one to one.
+    """
+    # Whoosh reuses one Token object, so its values are copied as they come.
+    stems = [(t.startchar, t.endchar, "" if t.stopped else t.text)
+             for t in stemmed(lang)(text, chars=True, removestops=False)]
+    plain = [t.text for t in exact()(text)]
+    return [(start, end, stem, word)
+            for (start, end, stem), word in zip(stems, plain, strict=True)]

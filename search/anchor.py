@@ -15,9 +15,8 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Literal
-
-from rapidfuzz import fuzz
 
 from .models import Passage, Span
 
@@ -48,6 +47,14 @@ class Normalized:
 
     def _end(self) -> int:
         return self.spans[-1][1] if self.spans else 0
+
+
+@cache
+def _fuzz() -> Any:
+    """rapidfuzz's scorers, imported on first use: a search that cites never needs them."""
+    from rapidfuzz import fuzz
+
+    return fuzz
 
 
 def normalize(text: str) -> Normalized:
@@ -187,7 +194,7 @@ def closest(quote: str, passages: Sequence[Passage]) -> Misquote | None:
     needle = normalize(quote).text
     if not needle or not passages:
         return None
-    scored = [(fuzz.partial_ratio(needle, normalize(p.text).text), p) for p in passages]
+    scored = [(_fuzz().partial_ratio(needle, normalize(p.text).text), p) for p in passages]
     similarity, best = max(scored, key=lambda pair: pair[0])
     return Misquote(best, similarity, word_diff(words(needle), words(normalize(best.text).text)))
 
@@ -287,11 +294,11 @@ def anchor(text: str, selector_list: Sequence[Mapping[str, Any]]) -> Anchor:
 
 
 def _fuzzy(text: str, exact: str, prefix: str, suffix: str, hint: int | None) -> Anchor:
-    found = fuzz.partial_ratio_alignment(exact, text, score_cutoff=MIN_SIMILARITY)
+    found = _fuzz().partial_ratio_alignment(exact, text, score_cutoff=MIN_SIMILARITY)
     if found is None:
         return Anchor("orphaned")
     start, end = _refine(text, exact, prefix, suffix, found.dest_start, found.dest_end)
-    similarity = fuzz.ratio(exact, text[start:end])
+    similarity = _fuzz().ratio(exact, text[start:end])
     if similarity < MIN_SIMILARITY:
         return Anchor("orphaned", score=similarity)
     score = _context_score(text, (start, end), prefix, suffix, hint, similarity / 100)
@@ -305,13 +312,13 @@ def _refine(text: str, exact: str, prefix: str, suffix: str, start: int, end: in
 
     def start_score(i: int) -> tuple[float, int]:
         before = text[max(0, i - len(prefix)) : i]
-        return (fuzz.ratio(exact, text[i:end]) + (fuzz.ratio(prefix, before) if prefix else 0),
-                -abs(i - start))
+        fit = _fuzz().ratio(exact, text[i:end])
+        return fit + (_fuzz().ratio(prefix, before) if prefix else 0), -abs(i - start)
 
     def end_score(i: int) -> tuple[float, int]:
         after = text[i : i + len(suffix)]
-        return (fuzz.ratio(exact, text[start:i]) + (fuzz.ratio(suffix, after) if suffix else 0),
-                -abs(i - end))
+        fit = _fuzz().ratio(exact, text[start:i])
+        return fit + (_fuzz().ratio(suffix, after) if suffix else 0), -abs(i - end)
 
     starts = [i for i in range(max(0, start - reach), min(len(text), start + reach) + 1)
               if i < len(text) and not text[i].isspace() and (i == 0 or text[i - 1].isspace())]
@@ -328,8 +335,8 @@ def _context_score(text: str, place: Span, prefix: str, suffix: str, hint: int |
     before = text[max(0, start - len(prefix)) : start]
     after = text[end : end + len(suffix)]
     score = _WEIGHTS["quote"] * quote
-    score += _WEIGHTS["prefix"] * (fuzz.ratio(prefix, before) / 100 if prefix else 1.0)
-    score += _WEIGHTS["suffix"] * (fuzz.ratio(suffix, after) / 100 if suffix else 1.0)
+    score += _WEIGHTS["prefix"] * (_fuzz().ratio(prefix, before) / 100 if prefix else 1.0)
+    score += _WEIGHTS["suffix"] * (_fuzz().ratio(suffix, after) / 100 if suffix else 1.0)
     if hint is not None and text:
         score += _WEIGHTS["position"] * (1 - min(1.0, abs(start - hint) / len(text)))
     return score

@@ -20,11 +20,10 @@ from typing import Any, TypeVar
 
 import click
 
-from . import collection, corpus
+from . import corpus
 from . import objectives as gcm
 from .cite import FORMATS, citation, quote_of
 from .cite import render as render_citation
-from .collection import Given
 from .config import CORPUS_ENV, INDEX_ENV, Config
 from .errors import BadInput, GcmSearchError
 from .index import Manifest, OpenIndex, build, open_index
@@ -49,7 +48,6 @@ from .results import (
     passage,
     search,
 )
-from .verify import Text, Verified, verify_annotation, verify_quote
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -256,6 +254,7 @@ def verify_command(quote: str | None, annotation_file: str | None, as_json: bool
     """
     if bool(quote) == bool(annotation_file):
         raise click.UsageError("give a QUOTE or --annotation FILE (one of them)")
+    from .verify import Text, Verified, verify_annotation, verify_quote  # rapidfuzz: load late
     opened = _open(config)
     texts = [Text(d, s.text) for d, s in corpus.documents(config)]
     passages = all_passages(opened)
@@ -319,6 +318,9 @@ def add_command(file: str, country: str, year: int | None, title: str, author: s
     The file is copied into the corpus folder; its catalog entry is inferred from its title and
     text where not given; only this document is indexed.
     """
+    from . import collection  # pycountry, the readers: only for this command
+    from .collection import Given
+
     _open(config)  # an index to add to: built first if there is none
     document, count, manifest = collection.add(
         config, Path(file), Given(country, year, title, author, language, url, cycle, doc_id))
@@ -331,6 +333,8 @@ def add_command(file: str, country: str, year: int | None, title: str, author: s
 @index_options
 def remove_command(doc_id: str, config: Config) -> None:
     """Remove a review from the corpus, the catalog and the index."""
+    from . import collection
+
     _open(config)
     document, manifest = collection.remove(config, doc_id)
     click.echo(f"Removed {document.id} ({document.title}); {_holds(manifest)}.")

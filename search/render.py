@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import objectives as gcm
-from .anchor import Misquote
 from .highlight import as_ansi, as_html, as_plain
 from .models import OBJECTIVE_SOURCES, Hit, Passage, Results
 from .results import Comparison
-from .verify import Orphaned, Verdict, Verified
+
+if TYPE_CHECKING:
+    from .verify import Verdict
 
 
 def objective_rows(passages: Iterable[Passage]) -> list[dict[str, Any]]:
@@ -171,6 +172,9 @@ def passage_text(passage: Passage, citation: str) -> str:
 
 def verdict_text(verdict: Verdict) -> str:
     """What `verify` says: where a quote is, how a misquote differs, or that it is orphaned."""
+    from .anchor import Misquote
+    from .verify import Orphaned, Verified
+
     if isinstance(verdict, Verified):
         forgiven = f" (forgiven: {', '.join(verdict.forgiven)})" if verdict.forgiven else ""
         how = "" if verdict.method == "quote" else f", re-anchored by {verdict.method}"

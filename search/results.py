@@ -9,6 +9,7 @@ filtered passages come in document order. Facet counts are exact for the query a
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,12 +144,17 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
         # (with some of the words, or filed under an objective whose title has them).
         tiers = [all_of(units), any_of(units)] if units else []
 
-    if tiers:
-        matched = _docs(searcher, tiers[-1], restrict)
-        ranked = _ranked(searcher, tiers, restrict, end)
+    # The filters' passages, found once and reused by every query below.
+    build = str(opened.path)
+    allowed = set(_matching(searcher, restrict, build)) if restrict is not None else None
+    if tiers and allowed == set():
+        matched, ranked = set(), []
+    elif tiers:
+        matched = _docs(searcher, tiers[-1], allowed, build)
+        ranked = _ranked(searcher, tiers, allowed, end, build)
     elif restrict is not None and not asked:
         # No words, only filters: browse. (Words none of which the corpus has find nothing.)
-        matched = _docs(searcher, restrict, None)
+        matched = allowed or set()
         browse = searcher.search(restrict, sortedby=ORDER_FIELD, limit=end)
         ranked = [(hit.docnum, 0.0) for hit in browse]
     else:
@@ -174,30 +180,81 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
         page=request.page,
         limit=request.limit,
         hits=tuple(hits),
-        facets=facet_counts(searcher, matched),
+        facets=facet_counts(facet_postings(opened, searcher), matched),
         suggestion=suggestion,
         searched=searched,
     )
 
 
 def _ranked(
-    searcher: Searcher, tiers: Sequence[wq.Query], restrict: wq.Query | None, end: int
+    searcher: Searcher, tiers: Sequence[wq.Query], allowed: set[int] | None, end: int,
+    build: str,
 ) -> list[tuple[int, float]]:
-    """Best first, tier by tier: everything matching the first tier, then the next, and so on."""
+    """Best first, tier by tier: everything matching the first tier, then the next, and so on.
+
+    `allowed` (the filters' passages; None for no filter) must not be empty: Whoosh reads an
+    empty filter as no filter.
+    """
     ranked: list[tuple[int, float]] = []
     seen: set[int] = set()
-    for tier in tiers:
+    for number, tier in enumerate(tiers, start=1):
         if len(ranked) >= end:
             break
-        found = searcher.search(tier, filter=restrict, mask=seen or None, limit=end - len(ranked))
+        found = searcher.search(tier, filter=allowed, mask=seen or None, limit=end - len(ranked))
         for hit in found:
             ranked.append((hit.docnum, float(hit.score or 0.0)))
-        seen |= _docs(searcher, tier, restrict)
+        if number < len(tiers) and len(ranked) < end:  # the next tier must skip these
+            seen |= _docs(searcher, tier, allowed, build)
     return ranked
 
 
-def _docs(searcher: Searcher, q: wq.Query, restrict: wq.Query | None) -> set[int]:
-    return set(searcher.docs_for_query(q if restrict is None else wq.And([q, restrict])))
+def _docs(searcher: Searcher, q: wq.Query, allowed: set[int] | None, build: str) -> set[int]:
+    found = set(_matching(searcher, q, build))
+    return found if allowed is None else found & allowed
+
+
+class _TermCache:
+    """The passages of each term and phrase, kept per build and bounded in size: like Lucene's
+    query cache, it spares re-reading a popular word's postings on every search. A build never
+    changes once made, so entries never go stale."""
+
+    LIMIT = 4_000_000  # passage numbers held in all, about 150 MB at most
+
+    def __init__(self) -> None:
+        self._sets: dict[tuple[str, str, str], frozenset[int]] = {}  # (build, field, query)
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> frozenset[int]:
+        key = (build, q.fieldname, repr(q))
+        found = self._sets.get(key)
+        if found is None:
+            found = frozenset(searcher.docs_for_query(q))
+            with self._lock:
+                if self._size + len(found) > self.LIMIT:
+                    self._sets.clear()
+                    self._size = 0
+                self._sets[key] = found
+                self._size += len(found)
+        return found
+
+
+_TERMS = _TermCache()
+
+
+def _matching(searcher: Searcher, q: wq.Query, build: str) -> frozenset[int] | set[int]:
+    """The passages matching `q` (in the build `build`), from cached term postings where the
+    query is made of terms (And, Or, AndMaybe); Whoosh evaluates the rest (phrases, syntax)."""
+    if isinstance(q, (wq.Term, wq.Phrase)) and type(q) in (wq.Term, wq.Phrase):
+        return _TERMS.get(searcher, build, q)
+    if type(q) is wq.Or:
+        return frozenset().union(*(_matching(searcher, sub, build) for sub in q.subqueries))
+    if type(q) is wq.And:
+        parts = sorted((_matching(searcher, sub, build) for sub in q.subqueries), key=len)
+        return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
+    if type(q) is wq.AndMaybe:
+        return _matching(searcher, q.a, build)
+    return set(searcher.docs_for_query(q))
 
 
 def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
@@ -242,17 +299,41 @@ def _terms(q: wq.Query) -> Iterator[tuple[str, str]]:
         yield fieldname, text.decode("utf-8") if isinstance(text, bytes) else text
 
 
-def facet_counts(searcher: Searcher, matched: set[int]) -> dict[str, dict[str, int]]:
+FacetPostings = dict[str, list[tuple[str, frozenset[int]]]]
+
+_FACET_POSTINGS: dict[str, FacetPostings] = {}  # by build: a build never changes once made
+_FACET_LOCK = threading.Lock()
+
+
+def facet_postings(opened: OpenIndex, searcher: Searcher) -> FacetPostings:
+    """For each facet, each value and the passages that have it; read once per build, since
+    reading posting lists on every query cost more than the search itself."""
+    key = str(opened.path)
+    found = _FACET_POSTINGS.get(key)
+    if found is None:
+        reader = searcher.reader()
+        found = {}
+        for name, fieldname in FACETS.items():
+            found[name] = []
+            for value in reader.field_terms(fieldname):
+                text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+                if text:
+                    ids = frozenset(reader.postings(fieldname, value).all_ids())
+                    found[name].append((text, ids))
+        with _FACET_LOCK:
+            if len(_FACET_POSTINGS) > 8:  # old builds of a long-running server
+                _FACET_POSTINGS.clear()
+            _FACET_POSTINGS[key] = found
+    return found
+
+
+def facet_counts(postings: FacetPostings, matched: set[int]) -> dict[str, dict[str, int]]:
     """Exact counts of each facet value among `matched` (a multi-valued field counts each value)."""
-    reader = searcher.reader()
     facets: dict[str, dict[str, int]] = {}
-    for name, fieldname in FACETS.items():
+    for name, values in postings.items():
         counts: dict[str, int] = {}
-        for value in reader.field_terms(fieldname):
-            text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
-            if not text:
-                continue
-            n = len(matched.intersection(reader.postings(fieldname, value).all_ids()))
+        for text, ids in values:
+            n = len(ids & matched)
             if n:
                 counts[text] = n
         facets[name] = dict(sorted(counts.items(), key=lambda kv: _facet_order(kv[0])))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 
 from .models import ObjectiveSource, Passage
 from .objectives import CLUSTERS, OBJECTIVES, term_pattern
@@ -34,7 +35,11 @@ _POINTER = re.compile(
 )
 _QUOTED = re.compile(r"“([^”]{8,200})”|\"([^\"]{8,200})\"|(?<![\w’'])['‘]([^'’]{8,200})['’](?!\w)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]+")
-_TERMS = {o.number: tuple((t, term_pattern((t,))) for t in o.terms) for o in OBJECTIVES}
+@cache
+def _terms(number: int) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """An objective's key terms and their patterns, compiled when first needed (not at import:
+    a search never needs them)."""
+    return tuple((t, term_pattern((t,))) for t in OBJECTIVES[number - 1].terms)
 _CLUSTER_OBJECTIVES = {c.number: c.objectives for c in CLUSTERS}
 _MIN_INFERRED_TERMS = 2
 _STOP = frozenset(
@@ -88,7 +93,7 @@ def quoted_names(text: str) -> list[str]:
 def key_term_scores(text: str, candidates: Sequence[int]) -> dict[int, list[str]]:
     """For each candidate objective, the distinct key terms of it that occur in `text`."""
     return {
-        n: [term for term, pattern in _TERMS[n] if pattern.search(text)]
+        n: [term for term, pattern in _terms(n) if pattern.search(text)]
         for n in candidates
     }
 
