@@ -1,0 +1,927 @@
+"""Performance benchmark: gcm-search against SQLite FTS5 on synthetic corpora, in the same run.
+
+    python bench/perf.py                          # 100 and 1,000 documents -> bench/RESULTS.md
+    python bench/perf.py --quick --out /tmp/RESULTS.md       # 100 documents, ~1.5 min
+    python bench/perf.py --documents 1000 --json after.json  # raw figures for before/after
+
+For each corpus size it generates a synthetic corpus in the review template (bench/synthetic.py,
+timed but not counted) and measures both systems over the same passages, interleaved so that
+machine noise hits both alike:
+
+- full build: `search.index.build(force=True)`, and an FTS5 table (`porter unicode61`) plus an
+  objectives table for the filter and facet, over the chunker's passages (chunked once, outside
+  the FTS5 timing). Each build runs in a fresh child process, which also gives its peak memory;
+- incremental add of one new review: `search.collection.add` against inserting its passages;
+- warm query latency (p50/p95/p99) over a fixed mix of queries (`QUERIES`): gcm-search's
+  `search()` then `results_text()` (hits, highlights and facets as the CLI prints them), FTS5's
+  top 10 with `snippet()` and `bm25()`, the total and the objective facet counts (GROUP BY);
+- cold CLI query: a fresh `python -m search search …` against a fresh `python -c` that opens the
+  FTS5 database and runs the same query (also on the bundled Japan corpus);
+- peak memory (`ru_maxrss` of a child, read with RUSAGE_CHILDREN by a one-child wrapper) of a
+  build and of a warm query loop; index size on disk;
+- once, on the largest index: `python -m search serve` under 8 concurrent clients on 127.0.0.1
+  looping over the query mix against /api/search for 20 seconds (requests/s, p50/p99, failures).
+
+It writes a Markdown table (ratios gcm/fts) to --out and, with --json, every raw figure (the
+top-10 ids of each query too, to compare before and after a change). The full run takes about 20
+minutes on 2 cores, most of it the two 1,000-document gcm-search builds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import platform
+import random
+import re
+import shlex
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the search package is imported where it is used: an FTS5 child never loads it
+    from search.config import Config
+    from search.index import OpenIndex
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "RESULTS.md"
+CLIENTS = 8
+LOAD_SECONDS = 20.0
+QUICK_LOAD_SECONDS = 5.0
+COLD_RUNS = 10
+COLD_WORDS = ("trafficking", "victims", "repatriation")
+LIMIT = 10
+
+Query = tuple[str, int | None]
+"""A query of the mix: the words as typed, and an objective filter (or None)."""
+
+QUERIES: tuple[Query, ...] = (
+    # single words
+    ("trafficking", None), ("refugees", None), ("remittance", None), ("IOM", None),
+    ("resettlement", None), ("smuggling", None), ("discrimination", None), ("training", None),
+    ("police", None), ("children", None), ("education", None), ("healthcare", None),
+    ("passports", None), ("COVID-19", None), ("counselling", None), ("labour", None),
+    # several words
+    ("human rights counseling", None), ("specified skilled worker", None),
+    ("foreign residents", None), ("border liaison offices", None),
+    ("repatriation and reintegration support", None), ("language education", None),
+    ("financial services bank accounts", None), ("victims of trafficking", None),
+    ("organized crime groups", None), ("technical intern training", None),
+    ("resettlement program refugees", None), ("awareness raising activities", None),
+    ("employment of foreign workers", None), ("illegal stay residence status", None),
+    ("money transfer regulations", None), ("local governments municipalities", None),
+    # quoted phrases
+    ('"trafficking in persons"', None), ('"status of residence"', None),
+    ('"special permission to stay"', None), ('"human rights"', None),
+    ('"International Organization for Migration"', None), ('"border control"', None),
+    ('"foreign nationals" integration', None), ('"Immigration Services Agency" lectures', None),
+    ('"online interview survey"', None), ('"Payment Services Act"', None),
+    # questions
+    ("how many specified skilled workers are there", None),
+    ("what support do trafficking victims receive", None),
+    ("how are refugees resettled from third countries", None),
+    ("what training do immigration officials get", None),
+    ("how many foreign residents live in the country", None),
+    ("which organizations help with repatriation", None),
+    ("how is discrimination against foreigners handled", None),
+    ("what did the police do about fake residence cards", None),
+    # typos (gcm-search corrects them; FTS5 finds what it finds)
+    ("trafficing victims", None), ("reintegraton", None),
+    # with an objective filter
+    ("trafficking", 10), ("training", 12), ("refugees", 23), ("education", 15), ("border", 9),
+    ("remittance", 20), ("victims repatriation", 10), ("foreign workers employment", 6),
+    ('"trafficking in persons"', 10), ("police crime", 8), ("integration forum", 16),
+    ("human rights counseling", 17), ("how many victims were protected", 10),
+    ("skilled workers", 5), ("smuggling migrants", 9), ("discrimination", 17),
+)
+
+# ---- SQLite FTS5: the peer ---------------------------------------------------------------------
+
+FTS_SCHEMA = """
+CREATE VIRTUAL TABLE p USING fts5(id UNINDEXED, text, tokenize='porter unicode61');
+CREATE TABLE po (pid INTEGER NOT NULL, objective INTEGER NOT NULL);
+"""
+FTS_INDEXES = """
+CREATE INDEX po_pid ON po (pid);
+CREATE INDEX po_objective ON po (objective, pid);
+"""
+# The unary + keeps the full-text match driving the query (without it SQLite re-runs the MATCH
+# for each passage of the objective, 10-20x slower): what a user who checks the plan writes.
+_FILTER = " AND +p.rowid IN (SELECT pid FROM po WHERE objective = ?)"
+_TOP = ("SELECT id, snippet(p, 1, '**', '**', '…', 12), bm25(p) FROM p WHERE p MATCH ?{} "
+        f"ORDER BY bm25(p) LIMIT {LIMIT}")
+_TOTAL = "SELECT count(*) FROM p WHERE p MATCH ?{}"
+# CROSS JOIN keeps the full-text match as the outer loop.
+_FACET = ("SELECT o.objective, count(*) FROM p CROSS JOIN po AS o ON o.pid = p.rowid "
+          "WHERE p MATCH ?{} GROUP BY o.objective ORDER BY o.objective")
+_WORD = re.compile(r"[^\W_]+")
+_PHRASE = re.compile(r'"([^"]*)"')
+
+# The cold FTS5 "CLI": a fresh interpreter that imports only sqlite3 and prints what the gcm-search
+# CLI prints in kind (total, top 10 with snippets, objective facet).
+FTS_CLI = f"""
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+match = sys.argv[2]
+total = db.execute({_TOTAL.format("")!r}, (match,)).fetchone()[0]
+print(total, "passages")
+for pid, snippet, score in db.execute({_TOP.format("")!r}, (match,)):
+    print(pid, round(score, 2), snippet)
+print(" · ".join(f"{{o}} ({{n}})" for o, n in db.execute({_FACET.format("")!r}, (match,))))
+"""
+
+# A one-child wrapper: RUSAGE_CHILDREN of a process with a single child is that child's peak.
+RSS_WRAPPER = """
+import json, resource, subprocess, sys
+done = subprocess.run(sys.argv[1:])
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print("PEAK " + json.dumps({"rc": done.returncode, "maxrss": peak}), flush=True)
+"""
+
+
+def fts_match(text: str) -> str:
+    """An FTS5 MATCH expression for what a user typed: quoted phrases stay phrases, every other
+    word is quoted, all OR-ed (as bench/relevance.py does). Quoting every token makes FTS5
+    operators (AND, OR, NOT, NEAR, *, ^, :, parentheses) plain words. "" when there are none."""
+    units: list[str] = []
+
+    def phrase(match: re.Match[str]) -> str:
+        words = _WORD.findall(match.group(1))
+        if words:
+            units.append('"' + " ".join(words) + '"')
+        return " "
+
+    rest = _PHRASE.sub(phrase, text)
+    units.extend(f'"{w}"' for w in _WORD.findall(rest))
+    return " OR ".join(dict.fromkeys(units))
+
+
+def fts_build(db_path: Path, rows: Sequence[tuple[str, str, Sequence[int]]]) -> float:
+    """Create the FTS5 database at `db_path` from (id, text, objectives) rows, in one
+    transaction; return the seconds it took (connect to close)."""
+    db_path.unlink(missing_ok=True)
+    started = time.perf_counter()
+    db = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        db.executescript(FTS_SCHEMA)
+        db.execute("BEGIN")
+        _fts_insert(db, rows, start=1)
+        db.executescript(FTS_INDEXES)  # executescript commits the transaction first
+    finally:
+        db.close()
+    return time.perf_counter() - started
+
+
+def fts_add(db_path: Path, rows: Sequence[tuple[str, str, Sequence[int]]]) -> float:
+    """Insert one document's passages into an existing FTS5 database; return the seconds."""
+    started = time.perf_counter()
+    db = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        db.execute("BEGIN")
+        last = db.execute("SELECT coalesce(max(rowid), 0) FROM p").fetchone()[0]
+        _fts_insert(db, rows, start=last + 1)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return time.perf_counter() - started
+
+
+def _fts_insert(db: sqlite3.Connection, rows: Sequence[tuple[str, str, Sequence[int]]],
+                start: int) -> None:
+    db.executemany("INSERT INTO p (rowid, id, text) VALUES (?, ?, ?)",
+                   ((start + i, pid, text) for i, (pid, text, _) in enumerate(rows)))
+    db.executemany("INSERT INTO po (pid, objective) VALUES (?, ?)",
+                   ((start + i, n) for i, (_, _, objectives) in enumerate(rows)
+                    for n in objectives))
+
+
+def fts_query(db: sqlite3.Connection, text: str, objective: int | None) -> tuple[str, list[str]]:
+    """FTS5's answer to one query of the mix: the printed page, and the top-10 ids."""
+    match = fts_match(text)
+    if not match:
+        return "0 passages", []
+    clause, params = (_FILTER, (match, objective)) if objective else ("", (match,))
+    total = db.execute(_TOTAL.format(clause), params).fetchone()[0]
+    rows = db.execute(_TOP.format(clause), params).fetchall()
+    facets = db.execute(_FACET.format(clause), params).fetchall()
+    lines = [f"{total} passages"]
+    lines += [f"{pid}  score {-score:.2f}\n    {snippet}" for pid, snippet, score in rows]
+    lines.append("Objective: " + " · ".join(f"{o} ({n})" for o, n in facets))
+    return "\n".join(lines), [row[0] for row in rows]
+
+
+# ---- gcm-search ---------------------------------------------------------------------------------
+
+def gcm_query(opened: OpenIndex, text: str, objective: int | None) -> tuple[str, list[str]]:
+    """gcm-search's answer as the CLI makes it: filters, search, then the text with highlights
+    and facets. Returns the printed page and the top-10 ids."""
+    from search.render import results_text
+    from search.results import Request, make_filters, search
+
+    filters = make_filters(opened, objectives=[str(objective)] if objective else ())
+    results = search(opened, Request(text, filters, limit=LIMIT))
+    return results_text(results), [hit.passage.id for hit in results.hits]
+
+
+def passage_rows(config: Config) -> tuple[list[tuple[str, str, list[int]]], int]:
+    """The corpus chunked by the project's chunker, as FTS5 rows; and its number of words."""
+    from search.index import load_passages
+
+    _, passages = load_passages(config)
+    rows = [(p.id, p.text, list(p.objectives)) for p in passages]
+    return rows, sum(len(p.text.split()) for p in passages)
+
+
+# ---- figures ------------------------------------------------------------------------------------
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation between ranks (numpy's default)."""
+    if not values:
+        raise ValueError("no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile {q} is not between 0 and 100")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def latency_summary(values: Sequence[float]) -> dict[str, Any]:
+    """p50/p95/p99 and the mean of latencies in seconds, with the raw samples."""
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95),
+            "p99": percentile(values, 99), "mean": statistics.fmean(values),
+            "n": len(values), "samples": [round(v, 6) for v in values]}
+
+
+def ratio(gcm: float | None, fts: float | None) -> float | None:
+    return gcm / fts if gcm is not None and fts else None
+
+
+def median_of(runs: Sequence[float]) -> float:
+    return statistics.median(runs)
+
+
+def mib(kib: float) -> float:
+    """ru_maxrss in MiB: Linux reports KiB, macOS bytes."""
+    return kib / (1024 * 1024) if sys.platform == "darwin" else kib / 1024
+
+
+# ---- children -----------------------------------------------------------------------------------
+
+def child_command(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--child", *args]
+
+
+def measured(command: Sequence[str]) -> tuple[dict[str, Any], float]:
+    """Run `command` (a --child of this script) as the only child of a wrapper; return the
+    child's RESULT and its peak resident memory in MiB."""
+    done = subprocess.run([sys.executable, "-c", RSS_WRAPPER, *command], cwd=ROOT,
+                          stdout=subprocess.PIPE, text=True, check=True)
+    result: dict[str, Any] | None = None
+    peak: dict[str, Any] | None = None
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+        elif line.startswith("PEAK "):
+            peak = json.loads(line[len("PEAK "):])
+    if peak is None or peak["rc"] != 0 or result is None:
+        raise RuntimeError(f"{shlex.join(command)} failed (see its output above)")
+    return result, mib(peak["maxrss"])
+
+
+def child_main(args: argparse.Namespace) -> int:
+    """What a --child process does; it prints one RESULT line of JSON."""
+    result: dict[str, Any]
+    if args.child == "build" and args.system == "gcm":
+        from search.config import Config
+        from search.index import build
+
+        started = time.perf_counter()
+        manifest = build(Config(Path(args.corpus), Path(args.index)), force=True)
+        result = {"seconds": time.perf_counter() - started, "passages": manifest.passages}
+    elif args.child == "build" and args.system == "fts":
+        with open(args.rows, encoding="utf-8") as lines:
+            rows = [(pid, text, objectives) for pid, text, objectives in map(json.loads, lines)]
+        result = {"seconds": fts_build(Path(args.db), rows), "passages": len(rows)}
+    elif args.child == "queries" and args.system == "gcm":
+        from search.config import Config
+        from search.index import open_index
+
+        opened = open_index(Config(Path(args.corpus), Path(args.index)), build_if_needed=False)
+        for _ in range(args.passes):
+            for text, objective in QUERIES:
+                gcm_query(opened, text, objective)
+        result = {"queries": args.passes * len(QUERIES)}
+    elif args.child == "queries" and args.system == "fts":
+        db = sqlite3.connect(args.db)
+        for _ in range(args.passes):
+            for text, objective in QUERIES:
+                fts_query(db, text, objective)
+        result = {"queries": args.passes * len(QUERIES)}
+    else:
+        raise SystemExit(f"unknown child {args.child} {args.system}")
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+# ---- the measurements ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    quick: bool
+    seed: int
+    passes: int
+    """Measured passes over the query mix (after one warm-up pass)."""
+    cold_runs: int
+    load_seconds: float
+
+    def repeats(self, documents: int) -> int:
+        """Full builds and adds per system: fewer on large corpora, where each takes minutes."""
+        return 1 if self.quick else 2 if documents >= 500 else 3
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def search_env(config: Config) -> dict[str, str]:
+    from search.config import CORPUS_ENV, INDEX_ENV
+
+    return {**os.environ, CORPUS_ENV: str(config.corpus), INDEX_ENV: str(config.index),
+            "NO_COLOR": "1"}
+
+
+def interleaved(runs: int, gcm: Callable[[], float], fts: Callable[[], float]
+                ) -> dict[str, Any]:
+    """Run gcm, fts, gcm, fts … and return both series with their medians and ratio."""
+    series: dict[str, list[float]] = {"gcm": [], "fts": []}
+    for _ in range(runs):
+        series["gcm"].append(gcm())
+        series["fts"].append(fts())
+    return with_medians(series)
+
+
+def with_medians(series: dict[str, list[float]]) -> dict[str, Any]:
+    figures: dict[str, Any] = {name: {"median": median_of(runs), "runs": [round(r, 6)
+                                                                          for r in runs]}
+                               for name, runs in series.items()}
+    figures["ratio"] = ratio(figures["gcm"]["median"], figures["fts"]["median"])
+    return figures
+
+
+def full_builds(config: Config, rows_file: Path, db: Path, repeats: int) -> dict[str, Any]:
+    """Interleaved full builds, each in a fresh child that also reports its peak memory."""
+    series: dict[str, list[float]] = {"gcm": [], "fts": []}
+    peaks: dict[str, list[float]] = {"gcm": [], "fts": []}
+    for repeat in range(1, repeats + 1):
+        for system, extra in (("gcm", ["--corpus", str(config.corpus), "--index",
+                                       str(config.index)]),
+                              ("fts", ["--rows", str(rows_file), "--db", str(db)])):
+            result, peak = measured(child_command("build", "--system", system, *extra))
+            series[system].append(result["seconds"])
+            peaks[system].append(peak)
+            log(f"  build {repeat}/{repeats} {system}: {result['seconds']:.2f} s, "
+                f"{peak:.0f} MiB, {result['passages']} passages")
+    figures = with_medians(series)
+    for system in peaks:
+        figures[system]["peak_mib"] = max(peaks[system])
+    return figures
+
+
+def warm_queries(config: Config, db_path: Path, passes: int) -> dict[str, Any]:
+    """The query mix, query by query gcm then fts, one warm-up pass then `passes` measured."""
+    from search.index import open_index
+
+    opened = open_index(config, build_if_needed=False)
+    db = sqlite3.connect(db_path)
+    samples: dict[str, list[float]] = {"gcm": [], "fts": []}
+    top: dict[str, dict[str, list[str]]] = {"gcm": {}, "fts": {}}
+    try:
+        for number in range(passes + 1):
+            for text, objective in QUERIES:
+                key = f"{text} | objective {objective}" if objective else text
+                for system, run in (("gcm", lambda t=text, o=objective: gcm_query(opened, t, o)),
+                                    ("fts", lambda t=text, o=objective: fts_query(db, t, o))):
+                    started = time.perf_counter()
+                    _, ids = run()
+                    elapsed = time.perf_counter() - started
+                    if number == 0:
+                        top[system][key] = ids  # warm-up pass: not timed, but its answers kept
+                    else:
+                        samples[system].append(elapsed)
+    finally:
+        db.close()
+        opened.ix.close()
+    figures: dict[str, Any] = {name: latency_summary(values) for name, values in samples.items()}
+    figures["ratios"] = {p: ratio(figures["gcm"][p], figures["fts"][p])
+                         for p in ("p50", "p95", "p99")}
+    figures["top10"] = top
+    figures["queries"] = len(QUERIES)
+    figures["passes"] = passes
+    return figures
+
+
+def query_memory(config: Config, db_path: Path, passes: int) -> dict[str, float]:
+    """Peak memory of a fresh process that opens the index and runs the query mix."""
+    gcm, gcm_peak = measured(child_command(
+        "queries", "--system", "gcm", "--corpus", str(config.corpus), "--index",
+        str(config.index), "--passes", str(passes)))
+    _, fts_peak = measured(child_command(
+        "queries", "--system", "fts", "--db", str(db_path), "--passes", str(passes)))
+    return {"gcm": gcm_peak, "fts": fts_peak, "ratio": gcm_peak / fts_peak,
+            "queries": gcm["queries"]}
+
+
+def cold_cli(config: Config, db_path: Path, runs: int) -> dict[str, Any]:
+    """A fresh `python -m search search WORDS` against a fresh python that queries FTS5."""
+    env = search_env(config)
+    gcm_command = [sys.executable, "-m", "search", "search", *COLD_WORDS]
+    fts_command = [sys.executable, "-c", FTS_CLI, str(db_path), fts_match(" ".join(COLD_WORDS))]
+
+    def timed(command: list[str], ok: tuple[int, ...]) -> Callable[[], float]:
+        def run() -> float:
+            started = time.perf_counter()
+            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+            elapsed = time.perf_counter() - started
+            if done.returncode not in ok:
+                raise RuntimeError(f"{shlex.join(command[:4])} … exited {done.returncode}: "
+                                   f"{done.stderr.strip()[-2000:]}")
+            return elapsed
+        return run
+
+    # The search command exits 1 when nothing is found: still a complete answer.
+    return interleaved(runs, timed(gcm_command, (0, 1)), timed(fts_command, (0,)))
+
+
+def incremental_adds(config: Config, db_path: Path, scratch: Path, repeats: int, seed: int
+                     ) -> dict[str, Any]:
+    """Add one new review (repeatedly, a different one each time): gcm-search's add() against
+    inserting its passages into FTS5 (chunked outside the timing)."""
+    import synthetic
+
+    from search.collection import Given, add
+    from search.passages import chunk
+    from search.sources import read_source
+
+    names = synthetic.countries()
+    series: dict[str, list[float]] = {"gcm": [], "fts": []}
+    for repeat in range(repeats):
+        rng = random.Random(f"{seed}:extra:{repeat}")
+        country, _ = rng.choice(names)
+        path = scratch / f"extra-{repeat}.txt"
+        path.write_text(synthetic.document_text(rng, country, 2026), encoding="utf-8")
+        started = time.perf_counter()
+        document, count, _ = add(config, path, Given(country=country, year=2026,
+                                                     id=f"bench-extra-{repeat}"))
+        series["gcm"].append(time.perf_counter() - started)
+        source = read_source(path)
+        passages = chunk(document, source.text, source.blocks)
+        series["fts"].append(fts_add(db_path, [(p.id, p.text, list(p.objectives))
+                                               for p in passages]))
+        log(f"  add {repeat + 1}/{repeats} ({count} passages): gcm {series['gcm'][-1]:.2f} s, "
+            f"fts {series['fts'][-1] * 1000:.1f} ms")
+    return with_medians(series)
+
+
+def index_bytes(config: Config, db_path: Path) -> dict[str, Any]:
+    from search.index import open_index
+
+    opened = open_index(config, build_if_needed=False)
+    gcm = opened.size()
+    opened.ix.close()
+    fts = sum(p.stat().st_size for p in db_path.parent.glob(db_path.name + "*"))
+    return {"gcm": gcm, "fts": fts, "ratio": gcm / fts}
+
+
+# ---- the web server under load ------------------------------------------------------------------
+
+_SERVING = re.compile(r"Serving gcm-search on (http://127\.0\.0\.1:\d+/)")
+
+
+def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIENTS
+              ) -> dict[str, Any]:
+    """Start `python -m search serve --port 0` (localhost only), hit /api/search from `clients`
+    threads looping over the query mix until the deadline, and always stop the server."""
+    log_path = scratch / "serve.log"
+    with open(log_path, "w", encoding="utf-8") as server_log:
+        server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", "0"],
+                                  cwd=ROOT, env=search_env(config), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=server_log)
+        try:
+            base = _wait_for_server(server, log_path, timeout=600)
+            return _hammer(base, seconds, clients)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_for_server(server: subprocess.Popen[bytes], log_path: Path, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = _SERVING.search(log_path.read_text(encoding="utf-8", errors="replace"))
+        if found:
+            return found.group(1)
+        if server.poll() is not None:
+            raise RuntimeError("the server stopped: " + log_path.read_text()[-2000:])
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not start within {timeout:.0f} s")
+
+
+def _api_url(base: str, query: Query) -> str:
+    text, objective = query
+    params: dict[str, str] = {"q": text}
+    if objective:
+        params["objective"] = str(objective)
+    return f"{base}api/search?{urllib.parse.urlencode(params)}"
+
+
+def _hammer(base: str, seconds: float, clients: int) -> dict[str, Any]:
+    # Never through a proxy: the traffic stays on 127.0.0.1.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def fetch(url: str) -> str | None:
+        """None when the request succeeded, else what went wrong."""
+        try:
+            with opener.open(url, timeout=60) as response:
+                response.read()
+                return None if response.status == 200 else f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            return f"HTTP {exc.code}"
+        except (OSError, ValueError) as exc:
+            return f"{exc.__class__.__name__}: {exc}"
+
+    for query in QUERIES[:clients]:  # warm-up, not counted
+        fetch(_api_url(base, query))
+
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    failures: list[list[str]] = [[] for _ in range(clients)]
+    deadline = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        position = number * (len(QUERIES) // clients)
+        while time.monotonic() < deadline:
+            url = _api_url(base, QUERIES[position % len(QUERIES)])
+            position += 1
+            started = time.perf_counter()
+            problem = fetch(url)
+            if problem is None:
+                latencies[number].append(time.perf_counter() - started)
+            else:
+                failures[number].append(problem)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ok = [v for values in latencies for v in values]
+    failed = [f for values in failures for f in values]
+    return {
+        "clients": clients, "seconds": elapsed, "requests": len(ok) + len(failed),
+        "failures": len(failed), "failure_examples": sorted(set(failed))[:5],
+        "requests_per_second": len(ok) / elapsed,
+        "p50": percentile(ok, 50) if ok else None, "p99": percentile(ok, 99) if ok else None,
+    }
+
+
+# ---- one corpus size ----------------------------------------------------------------------------
+
+def run_size(documents: int, work: Path, settings: Settings, load: bool) -> dict[str, Any]:
+    import synthetic
+
+    from search.config import Config
+
+    corpus = work / "corpus"
+    config = Config(corpus, work / "index")
+    db_path = work / "fts.db"
+    figures: dict[str, Any] = {"documents": documents}
+
+    started = time.perf_counter()
+    synthetic.generate(corpus, documents, settings.seed)
+    figures["generate_seconds"] = time.perf_counter() - started
+    log(f"[{documents} documents] generated in {figures['generate_seconds']:.1f} s")
+
+    rows, words = passage_rows(config)
+    rows_file = work / "passages.jsonl"
+    with open(rows_file, "w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    figures["passages"] = len(rows)
+    figures["words_per_passage"] = words / len(rows)
+    del rows  # the parent keeps no corpus-sized data while it times queries
+    log(f"[{documents} documents] {figures['passages']} passages")
+
+    repeats = settings.repeats(documents)
+    figures["build"] = full_builds(config, rows_file, db_path, repeats)
+    figures["index_bytes"] = index_bytes(config, db_path)
+    log(f"[{documents} documents] warm queries ({settings.passes} passes)")
+    figures["warm"] = warm_queries(config, db_path, settings.passes)
+    figures["query_memory"] = query_memory(config, db_path, passes=1)
+    log(f"[{documents} documents] cold CLI ({settings.cold_runs} runs each)")
+    figures["cold_cli"] = cold_cli(config, db_path, settings.cold_runs)
+    if load:
+        log(f"[{documents} documents] web load: {CLIENTS} clients, {settings.load_seconds:.0f} s")
+        figures["load"] = load_test(config, work, settings.load_seconds)
+    log(f"[{documents} documents] incremental add")
+    figures["add"] = incremental_adds(config, db_path, work, repeats, settings.seed)
+    return figures
+
+
+def bundled_cold(scratch: Path, runs: int) -> dict[str, Any]:
+    """The cold CLI query on the bundled corpus (the real Japan review), with its own index."""
+    from search.config import Config, default_corpus
+    from search.index import build
+
+    config = Config(default_corpus(), scratch / "index")
+    build(config, force=True)
+    rows, _ = passage_rows(config)
+    db_path = scratch / "fts.db"
+    fts_build(db_path, rows)
+    figures = cold_cli(config, db_path, runs)
+    figures["passages"] = len(rows)
+    return figures
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    from importlib import metadata
+
+    import whoosh
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 0
+    distribution = next((d for d in ("whoosh3", "whoosh-reloaded", "Whoosh")
+                         if _has_distribution(metadata, d)), "whoosh")
+    cpu = ""
+    with contextlib.suppress(OSError):  # only Linux says which CPU it is
+        cpu = next((line.split(":", 1)[1].strip()
+                    for line in Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "")
+    return {
+        "nproc": cores, "cpu": cpu, "platform": platform.platform(),
+        "python": platform.python_version(),
+        "whoosh": f"{distribution} {whoosh.versionstring()}",
+        "sqlite": sqlite3.sqlite_version, "commit": _commit(),
+    }
+
+
+def _has_distribution(metadata: Any, name: str) -> bool:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "search"], cwd=ROOT,
+                               text=True, capture_output=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" (search/ modified)" if dirty else "")
+
+
+def duration(seconds: float | None) -> str:
+    """Seconds for people: "42.1 s", "1.23 s", "36.5 ms", "0.42 ms"."""
+    if seconds is None:
+        return "—"
+    if seconds >= 10:
+        return f"{seconds:.1f} s"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    milliseconds = seconds * 1000
+    return f"{milliseconds:.1f} ms" if milliseconds >= 1 else f"{milliseconds:.2f} ms"
+
+
+def times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}x"
+
+
+def megabytes(size: float) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+def size_table(figures: dict[str, Any]) -> list[str]:
+    build, add, warm = figures["build"], figures["add"], figures["warm"]
+    memory, cold, disk = figures["query_memory"], figures["cold_cli"], figures["index_bytes"]
+    rows: list[tuple[str, str, str, float | None]] = [
+        (f"full build (median of {len(build['gcm']['runs'])})", duration(build["gcm"]["median"]),
+         duration(build["fts"]["median"]), build["ratio"]),
+        (f"incremental add of one review (median of {len(add['gcm']['runs'])})",
+         duration(add["gcm"]["median"]), duration(add["fts"]["median"]), add["ratio"]),
+    ]
+    rows += [(f"warm query {p}", duration(warm["gcm"][p]), duration(warm["fts"][p]),
+              warm["ratios"][p]) for p in ("p50", "p95", "p99")]
+    rows += [
+        (f"cold CLI query (median of {len(cold['gcm']['runs'])})",
+         duration(cold["gcm"]["median"]), duration(cold["fts"]["median"]), cold["ratio"]),
+        ("peak memory, build", f"{build['gcm']['peak_mib']:.0f} MiB",
+         f"{build['fts']['peak_mib']:.0f} MiB",
+         ratio(build["gcm"]["peak_mib"], build["fts"]["peak_mib"])),
+        ("peak memory, warm query loop", f"{memory['gcm']:.0f} MiB", f"{memory['fts']:.0f} MiB",
+         memory["ratio"]),
+        ("index size", megabytes(disk["gcm"]), megabytes(disk["fts"]), disk["ratio"]),
+    ]
+    lines = ["| | gcm-search | SQLite FTS5 | ratio gcm/fts |", "|---|---:|---:|---:|"]
+    lines += [f"| {name} | {gcm} | {fts} | {times(r)} |" for name, gcm, fts, r in rows]
+    return lines
+
+
+def goals(report: dict[str, Any]) -> list[str]:
+    """The issue's goals, judged on the largest corpus (and the bundled one for the cold CLI)."""
+    sizes = report["sizes"]
+    if not sizes:
+        return []
+    largest = sizes[max(sizes, key=int)]
+    n = largest["documents"]
+    add_seconds = largest["add"]["gcm"]["median"]
+    load = report.get("load") or {}
+    checks: list[tuple[str, str, bool | None]] = [
+        (f"warm query p50 within 3x of FTS5 ({n} documents)",
+         times(largest["warm"]["ratios"]["p50"]), _at_most(largest["warm"]["ratios"]["p50"], 3)),
+        (f"warm query p95 within 5x ({n} documents)", times(largest["warm"]["ratios"]["p95"]),
+         _at_most(largest["warm"]["ratios"]["p95"], 5)),
+        ("cold CLI query on the bundled corpus within 3x", times(report["bundled"]["ratio"]),
+         _at_most(report["bundled"]["ratio"], 3)),
+        (f"full build within 10x ({n} documents)", times(largest["build"]["ratio"]),
+         _at_most(largest["build"]["ratio"], 10)),
+        (f"adding one review to the {n}-document index under 3 s", duration(add_seconds),
+         add_seconds < 3 if n >= 1000 else None),
+        ("the server sustains the load with no failed request",
+         f"{load['failures']} failed of {load['requests']}" if load else "—",
+         load["failures"] == 0 if load else None),
+    ]
+    lines = ["| goal | measured | met |", "|---|---:|---|"]
+    for goal, measured_value, met in checks:
+        verdict = "—" if met is None else "yes" if met else "no"
+        lines.append(f"| {goal} | {measured_value} | {verdict} |")
+    if n < 1000:
+        lines.append("")
+        lines.append(f"The add goal is about a 1,000-document index; this run's largest had {n}.")
+    return lines
+
+
+def _at_most(value: float | None, limit: float) -> bool | None:
+    return None if value is None else value <= limit
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        "# Performance: gcm-search and SQLite FTS5",
+        "",
+        f"Written by `{report['command']}` on {report['date']} "
+        f"(total {report['seconds'] / 60:.1f} min).",
+        "",
+        f"Machine: {m['nproc']} cores ({m['cpu'] or 'CPU unknown'}), {m['platform']}; "
+        f"Python {m['python']}, {m['whoosh']}, SQLite {m['sqlite']}; commit {m['commit']}.",
+        "",
+        "How it is measured (see the docstring of bench/perf.py): synthetic reviews in the "
+        "template made from the Japan review's sentences (bench/synthetic.py, seed "
+        f"{report['settings']['seed']}); both systems over the same passages, interleaved. "
+        f"Warm queries: {len(QUERIES)} queries (words, phrases, questions, typos, "
+        f"{sum(1 for _, o in QUERIES if o)} with an objective filter), one warm-up pass then "
+        f"{report['settings']['passes']} measured, each as the CLI shows it (top {LIMIT} with "
+        "highlights and facet counts; FTS5: `snippet()`, `bm25()`, total and objective facet). "
+        "Builds run in fresh processes, which give the peak memory. Ratios are gcm-search / "
+        "FTS5: lower is better, 1x is parity.",
+    ]
+    for figures in report["sizes"].values():
+        lines += ["", f"## {figures['documents']:,} documents "
+                      f"({figures['passages']:,} passages, "
+                      f"{figures['words_per_passage']:.0f} words each on average)", ""]
+        lines += size_table(figures)
+    bundled = report["bundled"]
+    lines += [
+        "", f"## Cold CLI query on the bundled corpus (Japan, {bundled['passages']} passages)", "",
+        f"`python -m search search {' '.join(COLD_WORDS)}` in a fresh process against a fresh "
+        "`python -c` that opens the FTS5 database and runs the same query with `snippet()`; "
+        f"median of {len(bundled['gcm']['runs'])} interleaved runs.", "",
+        "| | gcm-search | SQLite FTS5 | ratio gcm/fts |", "|---|---:|---:|---:|",
+        f"| cold CLI query | {duration(bundled['gcm']['median'])} | "
+        f"{duration(bundled['fts']['median'])} | {times(bundled['ratio'])} |",
+    ]
+    load = report.get("load")
+    if load:
+        lines += [
+            "", f"## Web server under load ({report['load_documents']:,} documents)", "",
+            f"`python -m search serve --port 0` (waitress, default threads); {load['clients']} "
+            f"client threads on 127.0.0.1 looping over the query mix against `/api/search` for "
+            f"{load['seconds']:.0f} s.", "",
+            "| requests | failed | requests/s | p50 | p99 |", "|---:|---:|---:|---:|---:|",
+            f"| {load['requests']} | {load['failures']} | {load['requests_per_second']:.1f} | "
+            f"{duration(load['p50'])} | {duration(load['p99'])} |",
+        ]
+        if load["failure_examples"]:
+            lines += ["", "Failures: " + "; ".join(load["failure_examples"])]
+    lines += ["", "## Goals (issue 7)", "", *goals(report), ""]
+    return "\n".join(lines)
+
+
+def write_outputs(report: dict[str, Any], out: Path | None, json_path: Path | None) -> None:
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(markdown(report), encoding="utf-8")
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+
+
+# ---- command line -------------------------------------------------------------------------------
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, nargs="+", metavar="N",
+                        help="corpus sizes (default: 100 1000; with --quick: 100)")
+    parser.add_argument("--quick", action="store_true",
+                        help="100 documents, 1 repeat, fewer query passes, a 5 s load test")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"default {RESULTS}")
+    parser.add_argument("--json", type=Path, help="also write every raw figure here")
+    parser.add_argument("--seed", type=int, default=7, help="of the synthetic corpus")
+    # Internal: what the child processes run.
+    parser.add_argument("--child", choices=("build", "queries"), help=argparse.SUPPRESS)
+    parser.add_argument("--system", choices=("gcm", "fts"), help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", help=argparse.SUPPRESS)
+    parser.add_argument("--index", help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", help=argparse.SUPPRESS)
+    parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.documents and any(n < 1 for n in args.documents):
+        parser.error("--documents must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        return child_main(args)
+    sizes = sorted(set(args.documents or ([100] if args.quick else [100, 1000])))
+    settings = Settings(quick=args.quick, seed=args.seed, passes=2 if args.quick else 4,
+                        cold_runs=COLD_RUNS,
+                        load_seconds=QUICK_LOAD_SECONDS if args.quick else LOAD_SECONDS)
+    shown = sys.argv[1:] if argv is None else list(argv)
+    report: dict[str, Any] = {
+        "command": shlex.join(["python", "bench/perf.py", *shown]),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "settings": {"quick": settings.quick, "seed": settings.seed, "passes": settings.passes,
+                     "cold_runs": settings.cold_runs, "load_seconds": settings.load_seconds,
+                     "sizes": sizes, "queries": [list(q) for q in QUERIES]},
+        "sizes": {}, "load": None, "load_documents": None, "bundled": None, "seconds": 0.0,
+    }
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="gcm-perf-") as scratch:
+        log("cold CLI on the bundled corpus")
+        bundled = Path(scratch) / "bundled"
+        bundled.mkdir()
+        report["bundled"] = bundled_cold(bundled, settings.cold_runs)
+        for documents in sizes:
+            work = Path(scratch) / f"n{documents}"
+            work.mkdir()
+            figures = run_size(documents, work, settings, load=documents == sizes[-1])
+            if "load" in figures:
+                report["load"], report["load_documents"] = figures.pop("load"), documents
+            report["sizes"][str(documents)] = figures
+            report["seconds"] = time.perf_counter() - started
+            write_outputs(report, args.out, args.json)  # so far, in case a later size fails
+    report["seconds"] = time.perf_counter() - started
+    write_outputs(report, args.out, args.json)
+    print(markdown(report))
+    log(f"done in {report['seconds'] / 60:.1f} min; wrote {args.out}"
+        + (f" and {args.json}" if args.json else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
