@@ -35,16 +35,14 @@ from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.query import Every
 
-from . import corpus
 from .acronyms import CURATED, Lexicon, learn
 from .analysis import ANALYSIS_VERSION, language
 from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
 from .models import Document, Passage
-from .passages import CHUNKER_VERSION, chunk
 from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields
-from .sources import read_source
+from .versions import CHUNKER_VERSION
 
 try:
     import fcntl
@@ -141,6 +139,9 @@ def fingerprint(config: Config) -> str:
 
 def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
     """Read and chunk every document of the corpus, in catalog order."""
+    from . import corpus  # the readers and the chunker: loaded only when something is built
+    from .passages import chunk
+
     documents: list[Document] = []
     passages: list[Passage] = []
     for document, source in corpus.documents(config):
@@ -290,6 +291,9 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
         # A removal rebuilds: Whoosh keeps deleted passages in its BM25 statistics, and
         # scores must be those of the corpus as it is.
         return _rebuild(config, progress)
+    from .passages import chunk
+    from .sources import read_source
+
     documents = load_catalog(config.corpus)
     new: list[Passage] = []
     for document in (d for d in documents if d.id in added):

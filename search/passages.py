@@ -17,9 +17,7 @@ from .models import Block, Document, Kind, Passage, Span
 from .objectives import cluster_of_objectives
 from .sources import RawBlock, split_blocks
 from .tagging import tag
-
-CHUNKER_VERSION = "3"
-"""Bump when the passages made from the same text change, so indexes rebuild."""
+from .versions import CHUNKER_VERSION  # noqa: F401 - bump it when the passages change
 
 
 def chunk(
