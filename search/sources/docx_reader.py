@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CorpusError
-from .model import Piece, Source, assemble
+from .model import Piece, Source, assemble, list_number
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
@@ -190,7 +190,7 @@ class _Numbering:
         def one(match: re.Match[str]) -> str:
             n = int(match.group(1)) - 1
             value = counts.get(n, self.level(num_id, n).start)
-            return _format_number(value, self.level(num_id, n).format)
+            return list_number(value, _STYLES.get(self.level(num_id, n).format, "1"))
 
         return re.sub(r"%([1-9])", one, self.level(num_id, ilvl).text).strip()
 
@@ -206,22 +206,8 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _format_number(number: int, fmt: str) -> str:
-    if number > 0 and fmt in ("lowerLetter", "upperLetter"):
-        letters = ""
-        while number:
-            number, rest = divmod(number - 1, 26)
-            letters = chr(ord("a") + rest) + letters
-        return letters.upper() if fmt == "upperLetter" else letters
-    if 0 < number < 4000 and fmt in ("lowerRoman", "upperRoman"):
-        roman = ""
-        for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
-                              (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
-                              (5, "v"), (4, "iv"), (1, "i")):
-            count, number = divmod(number, value)
-            roman += digits * count
-        return roman.upper() if fmt == "upperRoman" else roman
-    return str(number)
+# Word's numbering formats, in HTML's vocabulary for `list_number`.
+_STYLES = {"lowerLetter": "a", "upperLetter": "A", "lowerRoman": "i", "upperRoman": "I"}
 
 
 # --- the body ------------------------------------------------------------------------------
@@ -291,7 +277,7 @@ class _Reader:
                 return None
             if fmt == "bullet":
                 return "- "
-            return f"{_format_number(counts[ilvl], fmt)}. "
+            return f"{list_number(counts[ilvl], _STYLES.get(fmt, '1'))}. "
         lowered = style_name.lower()
         if not lowered.startswith("list") or "continue" in lowered:
             return None

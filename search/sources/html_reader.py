@@ -29,7 +29,7 @@ from bs4.element import PreformattedString
 
 from ..errors import CorpusError
 from .encoding import decode
-from .model import Hint, Piece, Source, assemble
+from .model import Hint, Piece, Source, assemble, list_number
 
 # Never read: code, page furniture, interactive controls, and embedded non-text content.
 _DROP = frozenset(
@@ -110,30 +110,7 @@ class _List:
         if value is not None:
             self.next = value
         number, self.next = self.next, self.next + self.step
-        return f"{_format_number(number, self.style)}. "
-
-
-def _format_number(number: int, style: str) -> str:
-    if number > 0 and style in ("a", "A"):
-        letters = ""
-        while number:
-            number, rest = divmod(number - 1, 26)
-            letters = chr(ord("a") + rest) + letters
-        return letters.upper() if style == "A" else letters
-    if 0 < number < 4000 and style in ("i", "I"):
-        roman = _roman(number)
-        return roman.upper() if style == "I" else roman
-    return str(number)
-
-
-def _roman(number: int) -> str:
-    out = ""
-    for value, digits in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"),
-                          (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"),
-                          (4, "iv"), (1, "i")):
-        count, number = divmod(number, value)
-        out += digits * count
-    return out
+        return f"{list_number(number, self.style)}. "
 
 
 def _int(value: object) -> int | None:

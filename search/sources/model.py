@@ -75,3 +75,24 @@ def assemble(path: str, pieces: Sequence[Piece]) -> Source:
         blocks.append(RawBlock(tuple(spans), piece.hint, piece.level, piece.pages))
     parts.append("\n")
     return Source(path, "".join(parts), tuple(blocks))
+
+
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+
+
+def list_number(number: int, style: str) -> str:
+    """A list item's number as the document shows it; `style` as HTML's `type`: 1, a, A, i, I."""
+    if number > 0 and style in ("a", "A"):
+        letters = ""
+        while number:
+            number, rest = divmod(number - 1, 26)
+            letters = chr(ord("a") + rest) + letters
+        return letters.upper() if style == "A" else letters
+    if 0 < number < 4000 and style in ("i", "I"):
+        roman = ""
+        for value, digits in _ROMAN:
+            count, number = divmod(number, value)
+            roman += digits * count
+        return roman.upper() if style == "I" else roman
+    return str(number)
