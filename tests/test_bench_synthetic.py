@@ -8,14 +8,12 @@ the FTS5 side quotes whatever a user types.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import sqlite3
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import load
 
 from search.catalog import load_catalog
 from search.config import Config
@@ -26,20 +24,8 @@ from search.passages import chunk
 from search.results import Request, search
 from search.sources import read_source
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-
-
-def _load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # perf.py imports synthetic by this name
-    spec.loader.exec_module(module)
-    return module
-
-
-synthetic = _load("synthetic")
-perf = _load("perf")
+synthetic = load("synthetic")
+perf = load("perf")
 
 DOCUMENTS = 4
 

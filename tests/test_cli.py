@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_checks import one_line_error
 from click.testing import CliRunner, Result
 
 from search.cli import main
@@ -44,16 +45,6 @@ def cli(config: Config, *args: str, env: dict[str, str] | None = None) -> Result
 
 def _json(result: Result) -> Any:
     return json.loads(result.stdout)
-
-
-def _one_line_error(result: Result) -> str:
-    """The error a user sees: one "Error:" line on stderr, nothing on stdout, no traceback."""
-    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
-    assert result.stdout == ""
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    assert result.stderr.rstrip().splitlines()[-1] == errors[0]
-    return errors[0]
 
 
 # ---- search --------------------------------------------------------------------------------
@@ -182,7 +173,7 @@ def test_hostile_queries_exit_normally(japan_config: Config, query: str) -> None
 def test_usage_errors_exit_2_with_one_line(japan_config: Config, args: list[str]) -> None:
     result = cli(japan_config, "search", *args)
     assert result.exit_code == 2
-    _one_line_error(result)
+    one_line_error(result)
 
 
 def test_kind_progress_is_accepted(japan_config: Config) -> None:
@@ -223,7 +214,7 @@ def test_show_without_context_is_one_passage(japan_config: Config) -> None:
 def test_show_unknown_id(japan_config: Config, passage_id: str) -> None:
     result = cli(japan_config, "show", passage_id)
     assert result.exit_code != 0
-    assert "no passage" in _one_line_error(result)
+    assert "no passage" in one_line_error(result)
 
 
 # ---- export ----------------------------------------------------------------------------------
@@ -384,11 +375,11 @@ def test_corpus_without_catalog(tmp_path: Path, command: list[str]) -> None:
     (corpus / "review.txt").write_text("Some text.\n", encoding="utf-8")
     result = cli(Config(corpus, tmp_path / "index"), *command)
     assert result.exit_code == 1
-    assert "catalog.json" in _one_line_error(result)
+    assert "catalog.json" in one_line_error(result)
 
 
 def test_missing_corpus_folder(tmp_path: Path) -> None:
     """A mistyped --corpus: one line naming the path, exit 1."""
     result = cli(Config(tmp_path / "nowhere", tmp_path / "index"), "search", "trafficking")
     assert result.exit_code == 1
-    assert str(tmp_path / "nowhere") in _one_line_error(result)
+    assert str(tmp_path / "nowhere") in one_line_error(result)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_checks import one_line_error
 from click.testing import CliRunner, Result
 
 from search.cli import main
@@ -29,16 +30,6 @@ def cli(config: Config, *args: str) -> Result:
     """Run a command against `config`'s corpus and index (from the environment, as users may)."""
     env = {CORPUS_ENV: str(config.corpus), INDEX_ENV: str(config.index)}
     return CliRunner().invoke(main, list(args), env=env)
-
-
-def one_line_error(result: Result) -> str:
-    """The error a user sees: one "Error:" line on stderr, nothing on stdout, no traceback."""
-    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
-    assert result.stdout == ""
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1, result.stderr
-    assert result.stderr.rstrip().splitlines()[-1] == errors[0]
-    return errors[0]
 
 
 def _annotation_offsets(data: dict[str, Any]) -> tuple[int, int]:

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_modules import BENCH, load
 
 from search.models import Passage
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("relevance", BENCH / "relevance.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["relevance"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-relevance = _load()
+relevance = load("relevance")
 
 
 @pytest.fixture(scope="module")

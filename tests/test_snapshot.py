@@ -3,28 +3,16 @@ are exactly those recorded in bench/top10.json before the optimisations (bench/s
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-BENCH = Path(__file__).resolve().parent.parent / "bench"
-
-
-def _snapshot_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("snapshot", BENCH / "snapshot.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["snapshot"] = module
-    spec.loader.exec_module(module)
-    return module
+from bench_modules import BENCH, load
 
 
 def test_results_are_those_of_the_snapshot(tmp_path: Path) -> None:
     expected = json.loads((BENCH / "top10.json").read_text(encoding="utf-8"))
-    actual = json.loads(json.dumps(_snapshot_module().take(tmp_path / "index")))
+    actual = json.loads(json.dumps(load("snapshot").take(tmp_path / "index")))
     assert len(actual) >= 60
     differing = [q for q in expected if actual.get(q) != expected[q]]
     assert not differing, f"results changed for {len(differing)} queries, e.g. {differing[:3]}"
