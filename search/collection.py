@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import load_catalog, save_catalog
-from .config import Config
+from .config import Config, is_bundled
 from .errors import BadInput, CorpusError, NotFound
 from .index import Manifest, update, writing
 from .metadata import country, country_in, language_of, slug, title_of, year_in
@@ -36,8 +36,16 @@ class Given:
     id: str = ""
 
 
+def _writable(config: Config) -> None:
+    if is_bundled(config.corpus):
+        raise BadInput("the bundled corpus is part of the installed package",
+                       f"copy {config.corpus} to a folder of yours and pass --corpus DIR "
+                       "(or set GCM_SEARCH_CORPUS)")
+
+
 def add(config: Config, path: Path, given: Given) -> tuple[Document, int, Manifest]:
     """Add the review at `path`; return its catalog entry, its passage count and the manifest."""
+    _writable(config)
     if not path.is_file():
         raise BadInput(f"{path} is not a file")
     if path.suffix.lower() not in readers():
@@ -66,6 +74,7 @@ def add(config: Config, path: Path, given: Given) -> tuple[Document, int, Manife
 
 def remove(config: Config, doc_id: str) -> tuple[Document, Manifest]:
     """Remove a review from the catalog, the corpus folder and the index."""
+    _writable(config)
     with writing(config):
         documents = load_catalog(config.corpus)
         found = next((d for d in documents if d.id == doc_id), None)

@@ -28,6 +28,11 @@ def default_corpus() -> Path:
     return _CHECKOUT / "corpus" if _in_checkout() else _PACKAGE / "corpus"
 
 
+def is_bundled(corpus: Path) -> bool:
+    """Whether `corpus` is the copy inside an installed package (not to be written to)."""
+    return not _in_checkout() and corpus.resolve() == (_PACKAGE / "corpus").resolve()
+
+
 def default_index() -> Path:
     if _in_checkout():
         return _CHECKOUT / "index"

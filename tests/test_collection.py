@@ -377,3 +377,21 @@ def test_scores_after_add_and_remove_are_those_of_the_same_corpus(
     document, _, _ = add(built, write(tmp_path, "r.txt", review), Given())
     remove(built, document.id)
     assert japan_hits(built) == before
+
+
+def test_the_installed_packages_corpus_is_not_written_to(
+        fresh_config: Config, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Installed from a wheel, the bundled corpus lives in site-packages: `add` and `remove`
+    refuse it and say how to use a corpus of one's own, and nothing is written."""
+    from search import collection as module
+
+    monkeypatch.setattr(module, "is_bundled", lambda corpus: True)
+    before = (fresh_config.corpus / "catalog.json").read_bytes()
+    review = tmp_path / "review.txt"
+    review.write_text("Voluntary GCM review by France 2022\n\nSome text.\n", encoding="utf-8")
+    with pytest.raises(BadInput, match="bundled corpus") as info:
+        module.add(fresh_config, review, module.Given())
+    assert "--corpus" in info.value.hint
+    with pytest.raises(BadInput, match="bundled corpus"):
+        module.remove(fresh_config, "japan-2022")
+    assert (fresh_config.corpus / "catalog.json").read_bytes() == before
