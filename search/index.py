@@ -94,11 +94,12 @@ class OpenIndex:
     path: Path
     built_now: bool = False
 
-    @property
+    # Both are read for every hit of every search, so they are worked out once per build.
+    @functools.cached_property
     def documents(self) -> dict[str, Document]:
         return {d.id: d for d in self.manifest.documents}
 
-    @property
+    @functools.cached_property
     def languages(self) -> tuple[str, ...]:
         """The analysis languages of the indexed documents, English first."""
         found = {language(d.language) for d in self.manifest.documents} | {"en"}

@@ -361,10 +361,11 @@ def neighbours(opened: OpenIndex, of: Passage, context: int) -> list[Passage]:
         return [from_stored(hit.fields()) for hit in found]
 
 
-def all_passages(opened: OpenIndex) -> list[Passage]:
-    """Every passage in document order."""
+def all_passages(opened: OpenIndex, doc: str | None = None) -> list[Passage]:
+    """Every passage (of one document, if `doc` is given) in document order."""
+    q = wq.Every() if doc is None else wq.Term("doc", doc)
     with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
-        found = searcher.search(wq.Every(), sortedby=ORDER_FIELD, limit=None)
+        found = searcher.search(q, sortedby=ORDER_FIELD, limit=None)
         return [from_stored(hit.fields()) for hit in found]
 
 

@@ -180,7 +180,7 @@ def document_page(doc: str) -> str:
     document = index.documents.get(doc)
     if document is None:
         raise NotFound(f"no document {doc!r}", "see the list on the home page")
-    passages = [p for p in all_passages(index) if p.doc == doc]
+    passages = all_passages(index, doc)
     sections = []
     by_section = groupby(passages, key=lambda p: (p.section, p.section_title))
     for (section, title), in_section in by_section:
