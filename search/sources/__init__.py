@@ -10,7 +10,7 @@ section heading, an objective heading or a list item is decided later, by `searc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import CorpusError
@@ -51,8 +51,3 @@ def read_source(path: Path) -> Source:
         raise CorpusError(f"{path.name}: cannot read {path.suffix or 'extensionless'} files",
                           f"gcm-search reads {names}")
     return reader(path)
-
-
-def pieces_text(pieces: Iterable[Piece]) -> str:
-    """The text `assemble` would make of `pieces` (for tests and debugging)."""
-    return assemble("", list(pieces)).text
