@@ -27,13 +27,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.query import Every
+from whoosh.searching import Searcher
 
 from .acronyms import CURATED, Lexicon, learn
 from .analysis import ANALYSIS_VERSION, language
@@ -41,7 +42,7 @@ from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
 from .models import Document, Passage
-from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields
+from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields, weighting
 from .versions import CHUNKER_VERSION
 
 try:
@@ -93,6 +94,23 @@ class OpenIndex:
     manifest: Manifest
     path: Path
     built_now: bool = False
+    _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False,
+                                   compare=False)
+
+    @contextlib.contextmanager
+    def searching(self) -> Iterator[Searcher]:
+        """The build's one searcher, to one caller at a time.
+
+        Opening a Whoosh searcher copies the build's postings into memory, which cost more than
+        most searches, so it is opened once and kept: a build never changes. Searchers are not
+        thread-safe, hence the lock; the GIL would run the searches one at a time anyway.
+        """
+        with self._lock, damage_is_reported(self.path):
+            yield self._searcher
+
+    @functools.cached_property
+    def _searcher(self) -> Searcher:
+        return self.ix.searcher(weighting=weighting())
 
     # Both are read for every hit of every search, so they are worked out once per build.
     @functools.cached_property
@@ -187,26 +205,26 @@ def open_index(
         raise IndexUnavailable(f"no up-to-date index in {config.index}",
                                "run `gcm-search index`")
     build(config, progress=progress)
-    opened = _open_current(config.index, wanted)
+    opened = _open_current(config.index, wanted, built_now=True)
     if opened is None:  # pragma: no cover - the corpus changed while we built
         raise IndexUnavailable("the corpus changed while the index was built", "run it again")
-    return OpenIndex(opened.ix, opened.manifest, opened.path, built_now=True)
+    return opened
 
 
-def _open_current(index_dir: Path, wanted: str) -> OpenIndex | None:
+def _open_current(index_dir: Path, wanted: str, built_now: bool = False) -> OpenIndex | None:
     build_dir = current_build(index_dir)
     manifest = read_manifest(build_dir) if build_dir else None
     if build_dir is None or manifest is None or manifest.fingerprint != wanted:
         return None
-    return open_build(build_dir, manifest)
+    return open_build(build_dir, manifest, built_now)
 
 
-def open_build(build_dir: Path, manifest: Manifest) -> OpenIndex:
+def open_build(build_dir: Path, manifest: Manifest, built_now: bool = False) -> OpenIndex:
     """Open one finished build, checking that its files can be read."""
     with damage_is_reported(build_dir):
-        ix = whoosh_index.open_dir(str(build_dir))
+        opened = OpenIndex(whoosh_index.open_dir(str(build_dir)), manifest, build_dir, built_now)
         # Read a little of everything the TOC points to, so damage shows now, not mid-search.
-        with ix.searcher() as searcher:
+        with opened.searching() as searcher:
             count = searcher.doc_count()
             if count != manifest.passages:
                 raise IndexUnavailable(f"the index in {build_dir} is damaged "
@@ -216,7 +234,7 @@ def open_build(build_dir: Path, manifest: Manifest) -> OpenIndex:
             for docnum in {0, count - 1}:
                 reader.stored_fields(docnum)
             list(reader.field_terms("kind"))
-    return OpenIndex(ix, manifest, build_dir)
+    return opened
 
 
 class LiveIndex:

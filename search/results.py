@@ -15,17 +15,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
+from whoosh.util import make_binary_tree
 
 from . import objectives as gcm
 from .analysis import language, stemmed, terms
 from .cite import citation
 from .errors import BadInput, NotFound
 from .highlight import matched_spans, segments
-from .index import OpenIndex, damage_is_reported
+from .index import OpenIndex
 from .models import KINDS, Hit, Passage, Results
 from .query import Filters, Unit, advanced, all_of, any_of, filter_query, parse
-from .schema import EXACT_FIELD, FACETS, ORDER_FIELD, TEXT_FIELD, from_stored, weighting
+from .schema import EXACT_FIELD, FACETS, ORDER_FIELD, TEXT_FIELD, from_stored
 from .spelling import canonical
 
 MAX_LIMIT = 100
@@ -121,7 +124,7 @@ def search(opened: OpenIndex, request: Request) -> Results:
         raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
     if not 1 <= request.page <= MAX_PAGE:
         raise BadInput(f"page must be between 1 and {MAX_PAGE}")
-    with damage_is_reported(opened.path), opened.ix.searcher(weighting=weighting()) as searcher:
+    with opened.searching() as searcher:
         return _search(opened, searcher, request)
 
 
@@ -200,7 +203,8 @@ def _ranked(
     for number, tier in enumerate(tiers, start=1):
         if len(ranked) >= end:
             break
-        found = searcher.search(tier, filter=allowed, mask=seen or None, limit=end - len(ranked))
+        found = searcher.search(_known_phrases(searcher, tier, build), filter=allowed,
+                                mask=seen or None, limit=end - len(ranked))
         for hit in found:
             ranked.append((hit.docnum, float(hit.score or 0.0)))
         if number < len(tiers) and len(ranked) < end:  # the next tier must skip these
@@ -255,6 +259,45 @@ def _matching(searcher: Searcher, q: wq.Query, build: str) -> frozenset[int] | s
     if type(q) is wq.AndMaybe:
         return _matching(searcher, q.a, build)
     return set(searcher.docs_for_query(q))
+
+
+def _known_phrases(searcher: Searcher, q: wq.Query, build: str) -> wq.Query:
+    """`q` with each phrase's passages taken from the cache instead of found again by Whoosh."""
+    if type(q) is wq.Phrase:
+        return _KnownPhrase(q.fieldname, q.words, _TERMS.get(searcher, build, q), boost=q.boost)
+    return q.apply(lambda sub: _known_phrases(searcher, sub, build))
+
+
+class _KnownPhrase(wq.Phrase):
+    """A phrase whose passages are known: scored as Whoosh scores a phrase (its words' scores
+    added up, in the passages that have the phrase), without reading positions again, which made
+    phrases the slowest queries."""
+
+    def __init__(self, fieldname: str, words: Sequence[str], docs: frozenset[int],
+                 boost: float = 1.0) -> None:
+        super().__init__(fieldname, list(words), boost=boost)
+        self.docs = docs
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Matcher:
+        reader = searcher.reader()
+        if any((self.fieldname, word) not in reader for word in self.words):
+            return NullMatcher()
+        words = make_binary_tree(IntersectionMatcher, [
+            wq.Term(self.fieldname, word).matcher(searcher, context) for word in self.words])
+        # `docs` numbers passages across segments; a matcher numbers them within its segment.
+        parent = searcher.parent() if searcher.has_parent() else searcher
+        offset = next((o for s, o in parent.leaf_searchers() if s is searcher), 0)
+        local = self.docs if offset == 0 else frozenset(d - offset for d in self.docs)
+        return _InSet(words, local, boost=self.boost)
+
+
+class _InSet(FilterMatcher):
+    """Whoosh's FilterMatcher, also when skipping blocks by quality (it skips the child only)."""
+
+    def skip_to_quality(self, minquality: float) -> int:
+        skipped = self.child.skip_to_quality(minquality / self.boost)
+        self._find_next()
+        return skipped
 
 
 def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
@@ -345,7 +388,7 @@ def _facet_order(value: str) -> tuple[int, str]:
 
 
 def passage(opened: OpenIndex, passage_id: str) -> Passage:
-    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
+    with opened.searching() as searcher:
         stored = searcher.document(id=passage_id.strip())
     if stored is None:
         raise NotFound(f"no passage {passage_id!r}", "ids look like japan-2022:2a.6")
@@ -356,7 +399,7 @@ def neighbours(opened: OpenIndex, of: Passage, context: int) -> list[Passage]:
     """The passages within `context` places of `of` in its document, in order (itself included)."""
     q = wq.And([wq.Term("doc", of.doc),
                 wq.NumericRange("position", of.position - context, of.position + context)])
-    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
+    with opened.searching() as searcher:
         found = searcher.search(q, sortedby=ORDER_FIELD, limit=None)
         return [from_stored(hit.fields()) for hit in found]
 
@@ -364,7 +407,7 @@ def neighbours(opened: OpenIndex, of: Passage, context: int) -> list[Passage]:
 def all_passages(opened: OpenIndex, doc: str | None = None) -> list[Passage]:
     """Every passage (of one document, if `doc` is given) in document order."""
     q = wq.Every() if doc is None else wq.Term("doc", doc)
-    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
+    with opened.searching() as searcher:
         found = searcher.search(q, sortedby=ORDER_FIELD, limit=None)
         return [from_stored(hit.fields()) for hit in found]
 
@@ -403,7 +446,7 @@ def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int
 
 def document_rows(opened: OpenIndex) -> list[dict[str, Any]]:
     """The catalog entries of the indexed documents, each with its passage count."""
-    with damage_is_reported(opened.path), opened.ix.searcher() as searcher:
+    with opened.searching() as searcher:
         # docs_for_query, not doc_frequency: passages deleted by `remove` must not count.
         return [{**d.to_dict(),
                  "passages": len(list(searcher.docs_for_query(wq.Term("doc", d.id))))}
