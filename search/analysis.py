@@ -10,8 +10,9 @@ analyzers, so whatever is forgiven is forgiven both ways.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from whoosh.analysis import (
@@ -125,12 +126,20 @@ def terms(analyzer: Analyzer, text: str) -> list[str]:
 def token_spans(text: str, lang: str = "en") -> list[tuple[int, int, str, str]]:
     """Every token of `text` as (start, end, stemmed term or "" for a stop word, exact term).
 
-    Each analyzer runs once over the whole text (stop words kept, but flagged): both share the
-    tokenizer, so their tokens pair up one to one.
+    The analyzers' tokenizer, then each word's terms: every filter after the tokenizer works on
+    one token at a time, so a word's terms never depend on its neighbours, and a word seen before
+    (most of them: highlighting sees the same vocabulary over and over) is not analysed again.
     """
+    return [(m.start(), m.end(), *_word_terms(m.group(), lang)) for m in _TOKENS.finditer(text)]
+
+
+_TOKENS = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str, lang: str) -> tuple[str, str]:
+    """One token's (stemmed term or "" for a stop word, exact term)."""
     # Whoosh reuses one Token object, so its values are copied as they come.
-    stems = [(t.startchar, t.endchar, "" if t.stopped else t.text)
-             for t in stemmed(lang)(text, chars=True, removestops=False)]
-    plain = [t.text for t in exact()(text)]
-    return [(start, end, stem, word)
-            for (start, end, stem), word in zip(stems, plain, strict=True)]
+    stem = [("" if t.stopped else t.text) for t in stemmed(lang)(word, removestops=False)]
+    plain = [t.text for t in exact()(word)]
+    return stem[0], plain[0]

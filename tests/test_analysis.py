@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search.analysis import exact, stemmed, terms, token_spans
+from search.sources import Source
 
 
 @pytest.mark.parametrize(
@@ -51,3 +52,24 @@ def test_token_spans_point_into_the_text() -> None:
     ]
     assert [stem for _, _, stem, _ in spans][:3] == ["labor", "shortag", "45970"]
     assert [stem for _, _, stem, _ in spans][3:5] == ["", ""]  # stop words
+
+
+def _spans_by_whole_analyzers(text: str, lang: str) -> list[tuple[int, int, str, str]]:
+    """token_spans as the analyzers make it over the whole text (what the fast path replaces)."""
+    stems = [(t.startchar, t.endchar, "" if t.stopped else t.text)
+             for t in stemmed(lang)(text, chars=True, removestops=False)]
+    plain = [t.text for t in exact()(text)]
+    return [(s, e, stem, word) for (s, e, stem), word in zip(stems, plain, strict=True)]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_token_spans_equal_the_analyzers_over_the_whole_text(japan_source: Source, lang: str
+                                                             ) -> None:
+    samples = [
+        japan_source.text,
+        "L'État et la société: 1 234 réfugiés, 45,970 travailleurs (COVID-19) à l'OIM.",
+        "Las víctimas de trata; 12.5% más; «programa» de reintegración, año 2021-2022.",
+        "1,234,5678 9,99 0.5.6 ﬁnance Straße İstanbul ǅ x² ①",
+    ]
+    for text in samples:
+        assert token_spans(text, lang) == _spans_by_whole_analyzers(text, lang)
