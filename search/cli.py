@@ -26,7 +26,7 @@ from .cite import FORMATS, citation, quote_of
 from .cite import render as render_citation
 from .config import CORPUS_ENV, INDEX_ENV, Config
 from .errors import BadInput, GcmSearchError
-from .index import Manifest, OpenIndex, build, open_index
+from .index import Manifest, OpenIndex, build, current_build, open_index
 from .models import KINDS
 from .render import (
     compare_dict,
@@ -335,7 +335,7 @@ def remove_command(doc_id: str, config: Config) -> None:
     """Remove a review from the corpus, the catalog and the index."""
     from . import collection
 
-    _open(config)
+    # No _open() first: a review whose file was deleted must still be removable.
     document, manifest = collection.remove(config, doc_id)
     click.echo(f"Removed {document.id} ({document.title}); {_holds(manifest)}.")
 
@@ -372,16 +372,19 @@ def serve_command(host: str, port: int, threads: int, config: Config) -> None:
     """Serve the web pages and the JSON API with waitress, logging a line per request.
 
     A rebuild of the index (`gcm-search index --rebuild` in another shell) is picked up by the
-    next request, without a restart.
+    next request, without a restart. Requests with over 64 KiB of headers or of body are refused
+    (431, 413).
     """
     from waitress import create_server  # here, so other commands start without it
 
     from .index import LiveIndex
-    from .web import create_app
+    from .web import MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES, create_app
 
     live = LiveIndex(config, progress=_progress_bar())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    server = create_server(create_app(live=live), host=host, port=port, threads=threads)
+    server = create_server(create_app(live=live), host=host, port=port, threads=threads,
+                           max_request_header_size=MAX_REQUEST_HEADER_BYTES,
+                           max_request_body_size=MAX_REQUEST_BODY_BYTES)
     address = f"http://{host if ':' not in host else f'[{host}]'}:{server.effective_port}/"
     click.echo(f"Serving gcm-search on {address} (Ctrl-C to stop)", err=True)
     try:
@@ -443,12 +446,15 @@ def index_command(rebuild: bool, config: Config) -> None:
             bar.update(1)
 
         manifest = build(config, force=rebuild, progress=progress)
-    opened = open_index(config, build_if_needed=False)
+    # Not open_index(): an `add` waiting for the lock may already have changed the catalog,
+    # and this build, though no longer fresh, was built and swapped in all the same.
+    where = current_build(config.index)
+    size = sum(f.stat().st_size for f in where.iterdir() if f.is_file()) if where else 0
     documents = len(manifest.documents)
     click.echo(
         f"{manifest.passages} passages from {documents} document{'s' * (documents != 1)}, "
         f"built in {manifest.seconds:.2f} s at {manifest.built_at}; "
-        f"{opened.size() / 1024:.0f} KiB in {opened.path}"
+        f"{size / 1024:.0f} KiB in {where}"
     )
 
 

@@ -8,6 +8,7 @@ error) and updates the index for that document alone. All of it holds the one wr
 
 from __future__ import annotations
 
+import errno
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ def add(config: Config, path: Path, given: Given) -> tuple[Document, int, Manife
                           f"gcm-search reads {', '.join(sorted(readers()))}")
     source = read_source(path)  # before anything is written: unreadable files change nothing
     with writing(config):
+        _remove_stale_temporaries(config)
         documents = load_catalog(config.corpus)
         document = describe(path, source, given, {d.id for d in documents},
                             {d.file for d in documents})
@@ -61,29 +63,64 @@ def add(config: Config, path: Path, given: Given) -> tuple[Document, int, Manife
             raise CorpusError(f"{path.name}: no paragraphs of text were found in it")
         target = config.corpus / document.file
         temporary = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(path, temporary)
-        temporary.replace(target)
         try:
+            shutil.copyfile(path, temporary)
+            temporary.replace(target)
             save_catalog(config.corpus, (*documents, document))
-        except BaseException:
+        except BaseException as exc:
+            temporary.unlink(missing_ok=True)
             target.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise _corpus_write_error(config, exc) from exc
             raise
-        manifest = update(config, added=[document.id])
+        try:
+            manifest = update(config, added=[document.id])
+        except BaseException:
+            # All or nothing: "run it again" must not add the review twice (as name-2).
+            _restore(config, documents, target)
+            raise
     return document, len(passages), manifest
+
+
+def _remove_stale_temporaries(config: Config) -> None:
+    """What an add or remove killed mid-write left: a file or catalog copy never renamed."""
+    # Called under the writer lock, so no other add or remove is writing these.
+    for path in config.corpus.glob(".*.tmp"):
+        path.unlink(missing_ok=True)
+
+
+def _restore(config: Config, documents: tuple[Document, ...], added: Path) -> None:
+    """Put the catalog back as it was before an add; the copied file goes only if that worked
+    (a catalog naming a missing file would stop every command)."""
+    try:
+        save_catalog(config.corpus, documents)
+    except OSError:
+        return  # the review stays added, and the next command indexes it
+    added.unlink(missing_ok=True)
+
+
+def _corpus_write_error(config: Config, exc: OSError) -> CorpusError:
+    full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return CorpusError(f"cannot write to the corpus folder {config.corpus}: {exc.strerror}",
+                       "free some space and run the command again" if full
+                       else "check that the corpus folder is writable")
 
 
 def remove(config: Config, doc_id: str) -> tuple[Document, Manifest]:
     """Remove a review from the catalog, the corpus folder and the index."""
     _writable(config)
     with writing(config):
+        _remove_stale_temporaries(config)
         documents = load_catalog(config.corpus)
         found = next((d for d in documents if d.id == doc_id), None)
         if found is None:
             known = ", ".join(d.id for d in documents) or "none"
             raise NotFound(f"no document {doc_id!r} in the corpus", f"documents: {known}")
         save_catalog(config.corpus, [d for d in documents if d.id != doc_id])
-        (config.corpus / found.file).unlink(missing_ok=True)
         manifest = update(config, removed=[doc_id])
+        # Only once the index no longer has it: until then a server still shows its passages,
+        # and their pages quote the file.
+        (config.corpus / found.file).unlink(missing_ok=True)
     return found, manifest
 
 

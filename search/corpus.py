@@ -20,6 +20,12 @@ def documents(config: Config) -> Iterator[tuple[Document, Source]]:
         yield document, read_source(config.corpus / document.file)
 
 
+def source_of(config: Config, document: Document) -> Source:
+    """The source of `document` as a build knows it, whatever the catalog says now: a server
+    answering from that build shows the file it was made from, not the next state's."""
+    return read_source(config.corpus / document.file)
+
+
 def document(config: Config, doc_id: str) -> tuple[Document, Source]:
     for found in load_catalog(config.corpus):
         if found.id == doc_id:

@@ -16,6 +16,7 @@ corpus files, the catalog and the chunker, analysis and schema versions: any cha
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import json
@@ -26,15 +27,19 @@ import struct
 import threading
 import time
 import uuid
+import weakref
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh import reading as whoosh_reading
 from whoosh.index import Index
 from whoosh.query import Every
 from whoosh.searching import Searcher
+from whoosh.writing import IndexingError, IndexWriter
 
 from .acronyms import CURATED, Lexicon, learn
 from .analysis import ANALYSIS_VERSION, language
@@ -50,11 +55,23 @@ try:
 except ImportError:  # pragma: no cover - Windows: builds are not serialised between processes
     fcntl = None  # type: ignore[assignment]
 
+# whoosh3 names damaged postings CorruptIndexError; whoosh-reloaded has no such class.
+_CORRUPT: tuple[type[Exception], ...] = tuple(
+    c for c in (getattr(whoosh_reading, "CorruptIndexError", None),) if c is not None)
+
 FORMAT = f"chunker {CHUNKER_VERSION}, analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}"
 CURRENT = "CURRENT"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
 ACRONYMS = "acronyms.json"  # the acronyms the corpus defines, learned at build time
+# Whoosh's writer sorts postings in memory up to a limit, then spills sorted runs to disk and
+# merges them at the end. A spill pickles every posting out and back in, which doubled the build
+# of a collection that fits in 512 MB (up to about 15,000 passages, some 250 reviews, at a peak of
+# about 700 MB); beyond that one spill or many cost alike, so a build that cannot fit spills in
+# small runs and keeps its memory low.
+FITS_IN_MEMORY = 15_000  # passages
+
+
 KEEP_BUILDS = 2  # the current build and the one before it, which open readers may still use
 
 Progress = Callable[[int, int], None]
@@ -68,6 +85,9 @@ class Manifest:
     seconds: float
     passages: int
     documents: tuple[Document, ...]
+    files: tuple[tuple[str, int, int], ...] = ()
+    """Each file of the build but the manifest: name, bytes, CRC-32. Whoosh checks none of its
+    bytes, and a damaged field-length table gives wrong scores without an error."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -83,6 +103,7 @@ class Manifest:
             seconds=float(data["seconds"]),
             passages=int(data["passages"]),
             documents=tuple(Document.from_dict(d) for d in data["documents"]),
+            files=tuple((str(n), int(b), int(c)) for n, b, c in data.get("files", ())),
         )
 
 
@@ -151,7 +172,7 @@ def fingerprint(config: Config) -> str:
         except OSError as exc:
             raise CorpusError(
                 f"{document.id}: {path} cannot be read: {exc.strerror}",
-                "restore the file or remove the document from catalog.json",
+                f"restore the file, or run `gcm-search remove {document.id}`",
             ) from exc
     return digest.hexdigest()
 
@@ -172,8 +193,8 @@ def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
 def current_build(index_dir: Path) -> Path | None:
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None  # no build, or a pointer that names none: the next build replaces it
     except OSError as exc:
         raise IndexUnavailable(f"cannot read {index_dir / CURRENT}: {exc.strerror}") from exc
     path = index_dir / BUILDS / name
@@ -190,7 +211,12 @@ def read_manifest(build: Path) -> Manifest | None:
 def is_fresh(config: Config) -> bool:
     build = current_build(config.index)
     manifest = read_manifest(build) if build else None
-    return manifest is not None and manifest.fingerprint == fingerprint(config)
+    return _matches(manifest, fingerprint(config))
+
+
+def _matches(manifest: Manifest | None, wanted: str) -> bool:
+    """Whether a build's manifest says it was made from this corpus by this code."""
+    return manifest is not None and manifest.fingerprint == wanted and manifest.format == FORMAT
 
 
 def open_index(
@@ -214,14 +240,15 @@ def open_index(
 def _open_current(index_dir: Path, wanted: str, built_now: bool = False) -> OpenIndex | None:
     build_dir = current_build(index_dir)
     manifest = read_manifest(build_dir) if build_dir else None
-    if build_dir is None or manifest is None or manifest.fingerprint != wanted:
+    if build_dir is None or manifest is None or not _matches(manifest, wanted):
         return None
     return open_build(build_dir, manifest, built_now)
 
 
 def open_build(build_dir: Path, manifest: Manifest, built_now: bool = False) -> OpenIndex:
-    """Open one finished build, checking that its files can be read."""
+    """Open one finished build, checking that its files are those it was built with."""
     with damage_is_reported(build_dir):
+        _check_files(build_dir, manifest)
         opened = OpenIndex(whoosh_index.open_dir(str(build_dir)), manifest, build_dir, built_now)
         # Read a little of everything the TOC points to, so damage shows now, not mid-search.
         with opened.searching() as searcher:
@@ -245,7 +272,7 @@ class LiveIndex:
     def __init__(self, config: Config, progress: Progress | None = None) -> None:
         self.config = config
         self._lock = threading.Lock()
-        self._opened = open_index(config, progress=progress)
+        self._opened = self._loaded(open_index(config, progress=progress))
 
     def get(self) -> OpenIndex:
         build_dir = current_build(self.config.index)
@@ -256,8 +283,48 @@ class LiveIndex:
             if build_dir != self._opened.path and manifest is not None:
                 # On failure keep answering from the build we have; the next request tries again.
                 with contextlib.suppress(IndexUnavailable):
-                    self._opened = open_build(build_dir, manifest)
+                    self._opened = self._loaded(open_build(build_dir, manifest))
             return self._opened
+
+    @staticmethod
+    def _loaded(opened: OpenIndex) -> OpenIndex:
+        """`opened` with what its folder holds besides the Whoosh files read now, not on first
+        use: two more builds delete the folder, maybe under a request still using it (Whoosh
+        keeps its own files open), and a lexicon read then would be empty: an answer of
+        neither build."""
+        opened.lexicon  # noqa: B018 - a cached property: reading it is the point
+        # Its files close as soon as the last request on it is done with it, not whenever the
+        # collector gets to them (which warns, and keeps deleted builds on disk until then).
+        weakref.finalize(opened, opened._searcher.close)
+        return opened
+
+
+def _checksums(build_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple((p.name, p.stat().st_size, _crc32(p)) for p in sorted(build_dir.iterdir())
+                 if p.is_file() and p.name != MANIFEST and not p.name.endswith("WRITELOCK"))
+
+
+def _crc32(path: Path) -> int:
+    # In pieces: a large build is hundreds of megabytes, which must not all be held at once.
+    crc = 0
+    with path.open("rb") as handle:
+        while piece := handle.read(1 << 20):
+            crc = zlib.crc32(piece, crc)
+    return crc
+
+
+def _check_files(build_dir: Path, manifest: Manifest) -> None:
+    """Every file the manifest lists, with the size and bytes it was built with."""
+    for name, size, crc in manifest.files:
+        path = build_dir / name
+        if not path.is_file():
+            problem = "is missing"
+        elif path.stat().st_size != size or _crc32(path) != crc:
+            problem = "is not as it was built"
+        else:
+            continue
+        raise IndexUnavailable(f"the index in {build_dir} is damaged ({name} {problem})",
+                               "run `gcm-search index --rebuild`")
 
 
 @contextlib.contextmanager
@@ -267,8 +334,8 @@ def damage_is_reported(build_dir: Path) -> Iterator[None]:
         yield
     except IndexUnavailable:
         raise
-    except (OSError, EOFError, ValueError, KeyError, IndexError, struct.error,
-            pickle.UnpicklingError, whoosh_index.IndexError) as exc:
+    except (OSError, EOFError, ValueError, KeyError, IndexError, struct.error, zlib.error,
+            pickle.UnpicklingError, whoosh_index.IndexError, *_CORRUPT) as exc:
         raise IndexUnavailable(f"the index in {build_dir} is damaged ({exc.__class__.__name__})",
                                "run `gcm-search index --rebuild`") from exc
 
@@ -282,7 +349,7 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
         if not force:
             existing = current_build(config.index)
             manifest = read_manifest(existing) if existing else None
-            if manifest is not None and manifest.fingerprint == fingerprint(config):
+            if manifest is not None and _matches(manifest, fingerprint(config)):
                 return manifest
         return _rebuild(config, progress)
 
@@ -306,14 +373,18 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
     in. A removal, or a missing or older build, is a full build. Call it under `writing()`."""
     current = current_build(config.index)
     manifest = read_manifest(current) if current else None
-    if current is None or manifest is None or manifest.format != FORMAT or removed:
+    documents = load_catalog(config.corpus)
+    # A build that is not the catalog without the new documents (an earlier `add` was killed
+    # after writing the catalog, say) would be extended into a wrong index: rebuild instead.
+    stale = manifest is None or manifest.documents != tuple(
+        d for d in documents if d.id not in added)
+    if current is None or manifest is None or manifest.format != FORMAT or removed or stale:
         # A removal rebuilds: Whoosh keeps deleted passages in its BM25 statistics, and
         # scores must be those of the corpus as it is.
         return _rebuild(config, progress)
     from .passages import chunk
     from .sources import read_source
 
-    documents = load_catalog(config.corpus)
     new: list[Passage] = []
     for document in (d for d in documents if d.id in added):
         source = read_source(config.corpus / document.file)
@@ -327,13 +398,13 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
         with ix.searcher() as searcher:
             last = searcher.search(Every(), sortedby=ORDER_FIELD, reverse=True, limit=1)
             base = (int(last[0][ORDER_FIELD]) // DOCUMENT_ORDER + 1) if len(last) else 0
-        writer = ix.writer(procs=1, limitmb=128)
+        writer = ix.writer(procs=1, limitmb=_writer_mb(0))
         try:
             for doc_id in added:  # a document added again replaces its old passages
                 writer.delete_by_term("doc", doc_id)
             writer.commit()
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             raise
         _add(ix, new, _order_base(new, start=base), progress)
         learned = _learned(path)
@@ -354,9 +425,13 @@ def _order_base(passages: Sequence[Passage], start: int = 0) -> dict[str, int]:
     return bases
 
 
+def _writer_mb(passages: int) -> int:
+    return 512 if passages <= FITS_IN_MEMORY else 128
+
+
 def _add(ix: Index, passages: Sequence[Passage], bases: dict[str, int],
          progress: Progress | None) -> None:
-    writer = ix.writer(procs=1, limitmb=128)
+    writer = ix.writer(procs=1, limitmb=_writer_mb(len(passages)))
     try:
         for done, passage in enumerate(passages, start=1):
             writer.add_document(**to_fields(passage, bases[passage.doc] + passage.position))
@@ -364,10 +439,17 @@ def _add(ix: Index, passages: Sequence[Passage], bases: dict[str, int],
                 progress(done, len(passages))
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     finally:
         ix.close()
+
+
+def _cancel(writer: IndexWriter) -> None:
+    # A writer whose commit failed (a full disk) is closed already; cancelling it again would
+    # raise "This writer is closed" instead of what went wrong.
+    with contextlib.suppress(IndexingError):
+        writer.cancel()
 
 
 def _learned(build_dir: Path) -> dict[str, tuple[str, ...]]:
@@ -390,6 +472,8 @@ def _publish(config: Config, documents: tuple[Document, ...],
         learned = fill(temporary)
         with whoosh_index.open_dir(str(temporary)).searcher() as searcher:
             count = searcher.doc_count()
+        (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
+                                          encoding="utf-8")
         manifest = Manifest(
             fingerprint=fingerprint(config),
             format=FORMAT,
@@ -397,30 +481,52 @@ def _publish(config: Config, documents: tuple[Document, ...],
             seconds=round(time.perf_counter() - started, 3),
             passages=count,
             documents=documents,
+            files=_checksums(temporary),
         )
-        (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
-                                          encoding="utf-8")
         (temporary / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2),
                                           encoding="utf-8")
         final = builds / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         temporary.rename(final)
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise write_error(config.index, exc) from exc
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     previous = current_build(config.index)
-    _swap(config.index, final.name)
+    try:
+        _swap(config.index, final.name)
+    except BaseException as exc:
+        shutil.rmtree(final, ignore_errors=True)  # never CURRENT: its space goes back now
+        if isinstance(exc, OSError):
+            raise write_error(config.index, exc) from exc
+        raise
     # Readers that opened the previous build may still be using it; older ones go.
     _prune(builds, keep={final.name, previous.name if previous else ""})
     return manifest
 
 
+def write_error(index_dir: Path, exc: OSError) -> IndexUnavailable:
+    """What a failed write of the index means to a user, and what to do about it."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return IndexUnavailable(
+            f"the disk is full: cannot write the index in {index_dir} ({exc.strerror})",
+            "free some space and run the command again; the index in use is unchanged")
+    return IndexUnavailable(f"cannot write the index in {index_dir}: {exc.strerror}",
+                            "pass --index-dir (or GCM_SEARCH_INDEX) a writable folder")
+
+
 def _swap(index_dir: Path, name: str) -> None:
     pointer = index_dir / f"{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
-    with open(pointer, "w", encoding="utf-8") as out:
-        out.write(name + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(pointer, index_dir / CURRENT)
+    try:
+        with open(pointer, "w", encoding="utf-8") as out:
+            out.write(name + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(pointer, index_dir / CURRENT)
+    except BaseException:
+        pointer.unlink(missing_ok=True)
+        raise
 
 
 def _prune(builds: Path, keep: set[str]) -> None:
@@ -434,6 +540,8 @@ def _remove_stale_temporaries(builds: Path) -> None:
     if builds.is_dir():
         for path in builds.glob(".tmp-*"):
             shutil.rmtree(path, ignore_errors=True)
+    for pointer in builds.parent.glob(f"{CURRENT}.*.tmp"):  # a swap killed before its rename
+        pointer.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -449,8 +557,7 @@ def _writer_lock(index_dir: Path) -> Iterator[None]:
         index_dir.mkdir(parents=True, exist_ok=True)
         handle = open(index_dir / ".lock", "a+")  # noqa: SIM115 - held for the whole build
     except OSError as exc:
-        raise IndexUnavailable(f"cannot write the index in {index_dir}: {exc.strerror}",
-                               "pass --index-dir (or GCM_SEARCH_INDEX) a writable folder") from exc
+        raise write_error(index_dir, exc) from exc
     try:
         if fcntl is not None:
             # Blocks while another process builds; it is released even if that one is killed.

@@ -21,6 +21,7 @@ from .schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD, schema, text_field
 
 MAX_QUERY_CHARS = 1000
 MAX_UNITS = 32
+MIN_BOOST, MAX_BOOST = 0.01, 100.0
 _QUOTES = "\"“”„«»"
 _PHRASE = re.compile(rf"[{_QUOTES}]([^{_QUOTES}]+)[{_QUOTES}]")
 
@@ -199,9 +200,21 @@ def advanced(text: str) -> wq.Query:
     """Whoosh's query language (AND, OR, NOT, field:value, wildcards), for those who ask for it."""
     parser = QueryParser(TEXT_FIELD, schema())
     try:
-        return parser.parse(text[:MAX_QUERY_CHARS])
+        parsed = parser.parse(text[:MAX_QUERY_CHARS])
     except Exception:  # the parser is lenient, but user text must never become a traceback
         return wq.NullQuery
+    _bound_boosts(parsed)
+    return parsed
+
+
+def _bound_boosts(q: wq.Query) -> None:
+    """Clamp the `^` boosts of a freshly parsed tree (in place): Whoosh divides by a boost when
+    it skips blocks ("migrants^0" was a ZeroDivisionError), and a boost of 1e400 scores inf."""
+    boost = getattr(q, "boost", None)
+    if isinstance(boost, float | int) and not MIN_BOOST <= boost <= MAX_BOOST:
+        q.boost = min(max(boost, MIN_BOOST), MAX_BOOST)  # type: ignore[attr-defined]
+    for child in q.children():
+        _bound_boosts(child)
 
 
 def filter_query(filters: Filters) -> wq.Query | None:

@@ -33,6 +33,10 @@ from .spelling import canonical
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
+# Longer "words" (a pasted hash, text run together) are not corrected: no word of a review is
+# within two edits of one, and Whoosh's edit-distance automaton grows with the word (about a
+# second of CPU for 1,000 letters).
+MAX_CORRECTED_LETTERS = 40
 _SECTION = re.compile(r"^\d{1,2}[a-z]?$")
 
 
@@ -223,6 +227,9 @@ class _TermCache:
     changes once made, so entries never go stale."""
 
     LIMIT = 4_000_000  # passage numbers held in all, about 150 MB at most
+    # And entries in all: each distinct phrase a user sends is one, most of them matching nothing
+    # (which adds nothing to LIMIT), so hostile queries would otherwise grow it without end.
+    ENTRIES = 100_000
 
     def __init__(self) -> None:
         self._sets: dict[tuple[str, str, str], frozenset[int]] = {}  # (build, field, query)
@@ -235,7 +242,7 @@ class _TermCache:
         if found is None:
             found = frozenset(searcher.docs_for_query(q))
             with self._lock:
-                if self._size + len(found) > self.LIMIT:
+                if self._size + len(found) > self.LIMIT or len(self._sets) >= self.ENTRIES:
                     self._sets.clear()
                     self._size = 0
                 self._sets[key] = found
@@ -330,7 +337,8 @@ def correct(searcher: Searcher, word: str) -> str | None:
     """The index word a typo most likely meant: within 1 edit for 5+ letters, 2 for 9+ letters,
     the most frequent among the closest. Words the index has are never corrected."""
     word = canonical(word.lower())
-    if len(word) < 5 or not word.isalpha() or searcher.reader().doc_frequency(EXACT_FIELD, word):
+    if not 5 <= len(word) <= MAX_CORRECTED_LETTERS or not word.isalpha() or \
+            searcher.reader().doc_frequency(EXACT_FIELD, word):
         return None
     maxdist = 2 if len(word) >= 9 else 1
     found = searcher.suggest(EXACT_FIELD, word, limit=1, maxdist=maxdist, prefix=1)

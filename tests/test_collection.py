@@ -235,7 +235,7 @@ def test_a_failed_catalog_write_leaves_the_old_catalog(built: Config, tmp_path: 
     before = snapshot(built)
     catalog_before = (built.corpus / CATALOG).read_bytes()
     monkeypatch.setattr("search.catalog.os.fsync", _fail_fsync)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(CorpusError, match="No space left"):
         add(built, write(tmp_path, "fr.txt", FR_REVIEW), Given())
     monkeypatch.undo()
     assert (built.corpus / CATALOG).read_bytes() == catalog_before
@@ -248,7 +248,7 @@ def test_a_failed_catalog_write_leaves_no_temporary_file(
         built: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(built)
     monkeypatch.setattr("search.catalog.os.fsync", _fail_fsync)
-    with pytest.raises(OSError):
+    with pytest.raises(CorpusError, match="free some space"):
         add(built, write(tmp_path, "fr.txt", FR_REVIEW), Given())
     monkeypatch.undo()
     assert snapshot(built) == before

@@ -59,7 +59,10 @@ def read(path: Path) -> Source:
             try:
                 document = Document(file)
             except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile,
-                    etree.XMLSyntaxError, EOFError, zlib.error) as exc:
+                    etree.XMLSyntaxError, EOFError, zlib.error,
+                    # zipfile on a member it cannot unpack: an unknown compression method, or
+                    # encrypted ("password required for extraction")
+                    NotImplementedError, RuntimeError) as exc:
                 raise CorpusError(f"{path.name}: not a Word .docx file ({_reason(exc)})",
                                   "save it from Word as a .docx document") from exc
     except OSError as exc:
@@ -80,6 +83,9 @@ def _check_package(file: Any, name: str) -> None:
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise CorpusError(f"{name}: not a Word .docx file (not a zip archive)",
                           "save it from Word as a .docx document") from exc
+    except NotImplementedError as exc:  # a zip feature Python lacks ("zip file version 11.0")
+        raise CorpusError(f"{name}: not a Word .docx file (unsupported zip archive: "
+                          f"{_reason(exc)})", "save it from Word as a .docx document") from exc
     # Sizes come from the zip's directory; zipfile never inflates a member past its declared
     # size, so checking them bounds what python-docx will unpack.
     names = {info.filename for info in infos}

@@ -135,6 +135,8 @@ class _Walker:
         self.marker: str | None = None
         self.lists: list[_List] = []
         self.row: list[list[str]] | None = None
+        self.rows_inside = 0
+        """Rows opened inside an unclosed row: the outer row goes on after each one ends."""
         self.nested_tables = 0
         self.pre = 0
         self.headings_only = 0
@@ -235,6 +237,7 @@ class _Walker:
             # An unclosed <tr>: the html.parser builder nests the next row inside it.
             self._end_row()
             self.row = []
+            self.rows_inside += 1
         elif name in _BLOCK or name == "br":
             self._cell_text(" ")
 
@@ -246,6 +249,11 @@ class _Walker:
                 self._cell_text(" ")
         elif name == "tr":
             self._end_row()
+            if self.rows_inside:
+                # Still inside the outer row: what closes after this belongs to it ("<tr><p><tr>"
+                # left the <p> outside any row, and popped a paragraph hint it never pushed).
+                self.rows_inside -= 1
+                self.row = []
         elif name in _BLOCK:
             self._cell_text(" ")
 

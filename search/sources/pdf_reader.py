@@ -40,6 +40,7 @@ from .model import Hint, Piece, Source, assemble
 _PARSE_ERRORS: tuple[type[BaseException], ...] = (
     ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError,
     ArithmeticError, RecursionError, EOFError, zlib.error, struct.error,
+    NotImplementedError,  # a stream filter pypdf does not know ("/檒ateDecode")
 )
 
 _EDGE = 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import quote
 
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
@@ -28,6 +29,14 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# What a client may send to `gcm-search serve` (waitress answers 431 or 413 before the app runs).
+# No route takes a body, and the longest query (MAX_QUERY_CHARS, percent-encoded UTF-8) with every
+# filter fits in a few KiB; waitress's own defaults (256 KiB of headers, 1 GiB of body) would let
+# a client make the server buffer far more for nothing.
+MAX_REQUEST_HEADER_BYTES = 64 * 1024
+MAX_REQUEST_BODY_BYTES = 64 * 1024
+# Characters kept as they are in the logged request target; everything else is percent-encoded.
+LOGGED_SAFE = "/?&=%+:;,@!$'()*~[]"
 
 
 def create_app(config: Config | None = None, live: LiveIndex | None = None) -> Flask:
@@ -36,6 +45,8 @@ def create_app(config: Config | None = None, live: LiveIndex | None = None) -> F
     app.config["GCM_LIVE_INDEX"] = live or LiveIndex(config or Config.load())
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    # `/p//etc/passwd` is a 404 like any unknown id, not a redirect to a cleaned-up path.
+    app.url_map.merge_slashes = False
     app.register_blueprint(bp)
 
     @app.before_request
@@ -47,8 +58,16 @@ def create_app(config: Config | None = None, live: LiveIndex | None = None) -> F
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s %s %d %.1fms", request.remote_addr, request.method,
-                 request.full_path.rstrip("?"), response.status_code, elapsed)
+        log.info("%s %s %s %d %.1fms", request.remote_addr, request.method, logged_target(),
+                 response.status_code, elapsed)
         return response
 
     return app
+
+
+def logged_target() -> str:
+    """The path and query of this request for the log, percent-encoded as on the wire: the path
+    arrives decoded, and an id with %0a or %1b in it must not start a forged line or colour the
+    terminal. One request, one line."""
+    query = request.query_string.decode("latin-1")  # bytes as sent; never fails to decode
+    return quote(request.path + (f"?{query}" if query else ""), safe=LOGGED_SAFE)

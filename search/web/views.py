@@ -8,6 +8,7 @@ or `{"error": {"status", "message", "hint"}}` under `/api/`; no stack trace reac
 from __future__ import annotations
 
 import logging
+import re
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
@@ -21,12 +22,12 @@ from .. import objectives as gcm
 from ..analysis import language
 from ..cite import FORMATS, as_text, citation, quote_of
 from ..cite import render as render_citation
-from ..corpus import document as corpus_document
-from ..errors import BadInput, GcmSearchError, NotFound
+from ..corpus import source_of
+from ..errors import BadInput, CorpusError, GcmSearchError, NotFound
 from ..highlight import as_html
 from ..index import LiveIndex, OpenIndex
 from ..models import KINDS, Passage, Results
-from ..query import MAX_QUERY_CHARS
+from ..query import MAX_QUERY_CHARS, Filters
 from ..render import (
     compare_dict,
     hit_dict,
@@ -54,6 +55,7 @@ log = logging.getLogger("gcm_search.web")
 FILTERS = ("objective", "cluster", "section", "kind", "country", "language", "year")
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish"}
 DEFAULT_LIMIT = 10
+WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 def opened() -> OpenIndex:
@@ -64,13 +66,14 @@ def opened() -> OpenIndex:
 # ---- parsing the URL --------------------------------------------------------------------------
 
 def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
-    raw = request.args.get(name, "")
+    raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadInput(f"{name} must be a whole number") from None
+    # ASCII digits only: int() would also take "１" (full-width) or "1_0".
+    if not WHOLE_NUMBER.fullmatch(raw):
+        raise BadInput(f"{name} must be a whole number")
+    # Past 18 digits it is out of range anyway, and int() of thousands of digits costs time.
+    value = int(raw) if len(raw) <= 18 else highest + 1
     if not lowest <= value <= highest:
         raise BadInput(f"{name} must be between {lowest} and {highest}")
     return value
@@ -90,20 +93,19 @@ def _search_request(index: OpenIndex) -> Request:
                    _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
 
 
-def _active() -> dict[str, list[str]]:
-    """The search parameters of the current URL, as lists without repeats; objectives given in
-    words ("trafficking") as their numbers, so facet links toggle them like any other value."""
-    state = {name: request.args.getlist(name) for name in (*FILTERS, "q", "limit")}
-    state["objective"] = [_objective_number(v) for v in state["objective"]]
-    return {k: list(dict.fromkeys(v for v in vs if v.strip()))
-            for k, vs in state.items() if any(v.strip() for v in vs)}
+def _active(filters: Filters) -> dict[str, list[str]]:
+    """The search parameters of the current URL: the filters as the search checked them, each
+    value once and in the form facets use (objective "trafficking" is 10, country "jpn" is
+    Japan), so facet links toggle them like any other value; the query and page size as given.
 
-
-def _objective_number(value: str) -> str:
-    try:
-        return str(gcm.resolve(value)) if value.strip() else value
-    except BadInput:
-        return value  # left as typed; the search reports it
+    Every link on the page carries this state, so nothing in it may grow with the request: 300
+    spellings of one country (" Japan", "  Japan", ...) made a 49 KB request a 15 MB page, and
+    5,000 `q=` a 730 KB one. Hence normalised filters, and only the first `q` and `limit`, which
+    are the ones the search reads.
+    """
+    state = {**filters.to_dict(),
+             **{name: request.args.getlist(name)[:1] for name in ("q", "limit")}}
+    return {k: vs for k, vs in state.items() if any(v.strip() for v in vs)}
 
 
 def search_url(state: dict[str, list[str]], **changes: Any) -> str:
@@ -130,9 +132,9 @@ def toggle_url(state: dict[str, list[str]], name: str, value: str) -> str:
 @bp.route("/")
 def home() -> str:
     index = opened()
-    state = _active()
-    asked = bool(state.get("q") or any(state.get(f) for f in FILTERS))
     search_request = _search_request(index)  # checked even when nothing is asked yet
+    state = _active(search_request.filters)
+    asked = bool(state.get("q") or any(state.get(f) for f in FILTERS))
     results = search(index, search_request) if asked else None
     return render_template(
         "search.html",
@@ -153,10 +155,23 @@ def home() -> str:
 @bp.route("/p/<path:passage_id>")
 def passage_page(passage_id: str) -> str:
     index = opened()
+    try:
+        return _passage_page(index, passage_id)
+    except CorpusError:
+        # The review was removed while this request ran on the build that still had it: its
+        # file went once the new build was in, so answer as the new build does.
+        if opened().path == index.path:
+            raise
+        return _passage_page(opened(), passage_id)
+
+
+def _passage_page(index: OpenIndex, passage_id: str) -> str:
     found = passage(index, passage_id)
     around = neighbours(index, found, 1)
     document = index.documents[found.doc]
-    _, source = corpus_document(_config(), found.doc)
+    # Not the live catalog: a review being removed leaves it before it leaves the index, and a
+    # page must show one state of the corpus, not a mix of two.
+    source = source_of(_config(), document)
     quote = quote_of(found, document)
     formats = {fmt: render_citation(fmt, quote, source.text) for fmt in FORMATS}
     return render_template(
