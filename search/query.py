@@ -21,6 +21,9 @@ from .schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD, schema, text_field
 
 MAX_QUERY_CHARS = 1000
 MAX_UNITS = 32
+# Terms of one phrase or word: a quote or name longer than this is matched by its start. Pasted
+# junk ("1e3" x 333 is one "word" of 668 terms) made a phrase that cost over half a second.
+MAX_PHRASE_TERMS = 24
 MIN_BOOST, MAX_BOOST = 0.01, 100.0
 _QUOTES = "\"“”„«»"
 _PHRASE = re.compile(rf"[{_QUOTES}]([^{_QUOTES}]+)[{_QUOTES}]")
@@ -43,9 +46,10 @@ class Unit:
              languages: Sequence[str] = ("en",)) -> Unit:
         """A word matches the passage text (stemmed as each language stems it), or the
         objectives the passage is filed under."""
+        stems = stems[:MAX_PHRASE_TERMS]
         options: list[Option] = [(TEXT_FIELD, stems)] if stems else []
         for lang in languages:
-            own = tuple(terms(stemmed(lang), text)) if lang != "en" else ()
+            own = tuple(terms(stemmed(lang), text))[:MAX_PHRASE_TERMS] if lang != "en" else ()
             if own:
                 options.append((text_field(lang), own))
         if stems:
@@ -106,9 +110,9 @@ def parse(text: str, lexicon: Lexicon | None = None,
     text = text[:MAX_QUERY_CHARS]
     units: list[Unit] = []
     for match in _PHRASE.finditer(text):
-        words = tuple(terms(exact(), match.group(1)))
+        words = tuple(terms(exact(), match.group(1)))[:MAX_PHRASE_TERMS]
         if words:
-            stems = tuple(terms(stemmed(), match.group(1)))
+            stems = tuple(terms(stemmed(), match.group(1)))[:MAX_PHRASE_TERMS]
             also = lexicon.acronyms.get(stems)
             extra: tuple[Option, ...] = ((TEXT_FIELD, (also,)),) if also else ()
             units.append(Unit(match.group(1).strip(), True, ((EXACT_FIELD, words), *extra)))

@@ -6,6 +6,7 @@ import pytest
 from whoosh import query as wq
 
 from search.query import (
+    MAX_PHRASE_TERMS,
     MAX_QUERY_CHARS,
     MAX_UNITS,
     Filters,
@@ -197,3 +198,13 @@ def test_filters_to_dict_and_truth() -> None:
     assert Filters(years=("2022",))
     assert Filters(objectives=(10, 5), kinds=("progress",)).to_dict() == {
         "objective": ["10", "5"], "kind": ["progress"]}
+
+
+def test_a_pasted_run_of_junk_is_matched_by_its_start() -> None:
+    # "1e3" x 333 is one word of 668 terms; as a phrase it cost over half a second a search.
+    junk = "1e3" * 333
+    for text in (junk, f'"{" ".join(["word"] * 100)}"'):
+        (unit,) = parse(text).units
+        assert all(len(words) <= MAX_PHRASE_TERMS for _, words in unit.options)
+    (unit,) = parse(junk).units
+    assert len(unit.terms) == MAX_PHRASE_TERMS and unit.terms[:4] == ("1", "e", "31", "e")
