@@ -39,6 +39,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 REPORT = HERE / "hardening.md"
+CRASHES = ROOT / "tests" / "hardening" / "crashes"
 
 
 @dataclass(frozen=True)
@@ -209,9 +210,12 @@ def markdown(report: dict[str, Any]) -> str:
                       f"{part['exit']}:", "", "```", part["output_tail"].strip(), "```", ""]
             continue
         lines += SECTIONS[name](part)
-    lines += ["Crashes found while fuzzing are kept, minimal, in tests/hardening/crashes/ and "
-              "replayed by the test suite; the property tests (hypothesis) are in "
-              "tests/hardening/.", ""]
+    crashes = sorted(CRASHES.iterdir()) if CRASHES.is_dir() else []
+    lines += ["## Crashes found and fixed", "",
+              f"Every crash found (by the fuzzer, the property tests or by hand) is kept, minimal, "
+              f"in tests/hardening/crashes/ and replayed by the test suite: {len(crashes)} inputs.",
+              "", "| input | bytes |", "|---|---:|",
+              *[f"| `{path.name}` | {path.stat().st_size:,} |" for path in crashes], ""]
     return "\n".join(lines)
 
 

@@ -24,6 +24,8 @@ def test_a_quick_run_reports_the_load_figures(tmp_path: Path) -> None:
     assert "**Everything that must be zero is zero.**" in text
     assert "## Load while the corpus changes" in text
     assert f"| {load_part['figures']['requests']:,} | 0 | 0 | True |" in text
+    for crash in (hardening.CRASHES).iterdir():
+        assert f"| `{crash.name}` | {crash.stat().st_size:,} |" in text
 
 
 def test_what_must_be_zero_is_reported_when_it_is_not() -> None:
