@@ -9,27 +9,23 @@ test is skipped with the reason, except under CI (env CI set), where it must run
 from __future__ import annotations
 
 import os
-import queue
 import re
 import shutil
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bench_modules import load
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from search.config import CORPUS_ENV, INDEX_ENV, Config
+from search.config import Config
 
-ROOT = Path(__file__).resolve().parents[2]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-SERVING = re.compile(r"Serving gcm-search on (http://127\.0\.0\.1:\d+)/")
+# `python -m search serve --port 0`, its log kept (the same server the web fuzzer attacks).
+Server = load("web_fuzz").Server
 START_SECONDS = 60
 CITATION_2A6 = ("Government of Japan, Voluntary GCM review by Japan (2022), section 2(a), para. 6 "
                 "[japan-2022:2a.6].")
@@ -63,61 +59,9 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
-class Server:
-    """`python -m search serve --port 0` with its stderr drained by a thread (so a full pipe
-    never blocks it) and kept, for the request log."""
-
-    def __init__(self, config: Config) -> None:
-        env = {**os.environ, CORPUS_ENV: str(config.corpus), INDEX_ENV: str(config.index)}
-        env.pop("GCM_SEARCH_DEBUG", None)
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "search", "serve", "--port", "0"], cwd=ROOT, env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True, encoding="utf-8", errors="replace")
-        self._reader = threading.Thread(target=self._drain, daemon=True)
-        self._reader.start()
-
-    def _drain(self) -> None:
-        assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
-            self._queue.put(line)
-        self._queue.put(None)
-
-    def wait_for_address(self, seconds: float) -> str:
-        """The base URL from the "Serving gcm-search on …" line, waiting at most `seconds`."""
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                pytest.fail(f"gcm-search serve exited ({self.proc.wait()}):\n"
-                            + "\n".join(self.lines))
-            found = SERVING.search(line)
-            if found:
-                return found.group(1)
-        pytest.fail(f"gcm-search serve did not start within {seconds} s:\n"
-                    + "\n".join(self.lines))
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a hung server
-            self.proc.kill()
-            self.proc.wait()
-        self._reader.join(timeout=10)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-
-
 @pytest.fixture(scope="module")
 def server(japan_config: Config) -> Iterator[tuple[str, Server]]:
-    served = Server(japan_config)
+    served = Server(japan_config.corpus, japan_config.index)
     try:
         yield served.wait_for_address(START_SECONDS), served
     finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import gc
 import json
 import shutil
@@ -68,13 +67,6 @@ def leftovers(config: Config) -> list[str]:
                                    *config.corpus.glob(".*.tmp")])
 
 
-def lock_is_free(config: Config) -> bool:
-    with open(config.index / ".lock", "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
 
 
 def enospc(*args: Any, **kwargs: Any) -> Any:
@@ -498,7 +490,7 @@ def test_add_during_a_rebuild_both_finish_nothing_lost(tmp_path: Path) -> None:
     assert added.stdout.startswith(f"Added {faults.ADDED_ID}: ")
     assert added.stdout.rstrip().endswith(" from 5 documents.")
     assert [d.id for d in load_catalog(config.corpus)][-1] == faults.ADDED_ID
-    assert lock_is_free(config) and leftovers(config) == []
+    assert load("faults").lock_is_free(config) and leftovers(config) == []
     reference = Config(config.corpus, tmp_path / "reference")
     build(reference)
     assert faults.answers(config)["answers"] == faults.answers(reference)["answers"]
