@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -284,6 +285,11 @@ class LiveIndex:
                 # On failure keep answering from the build we have; the next request tries again.
                 with contextlib.suppress(IndexUnavailable):
                     self._opened = self._loaded(open_build(build_dir, manifest))
+                    # Whoosh cannot close a memory-mapped file while views into it live, and
+                    # those sit in reference cycles: collect now, so the previous build's files
+                    # (a deleted build's disk space) go with the switch, not at some later
+                    # collection that an idle server may not make for long.
+                    gc.collect()
             return self._opened
 
     @staticmethod
