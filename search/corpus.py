@@ -17,17 +17,18 @@ from .sources import Source, read_source
 
 def documents(config: Config) -> Iterator[tuple[Document, Source]]:
     for document in load_catalog(config.corpus):
-        yield document, read_source(config.corpus / document.file)
+        yield document, source_of(config, document)
 
 
 def source_of(config: Config, document: Document) -> Source:
-    """The source of `document` as a build knows it, whatever the catalog says now: a server
-    answering from that build shows the file it was made from, not the next state's."""
+    """The source of `document`, an entry of the catalog or of a build's manifest: a server
+    answering from a build shows the file that build was made from, whatever the catalog says
+    now."""
     return read_source(config.corpus / document.file)
 
 
 def document(config: Config, doc_id: str) -> tuple[Document, Source]:
     for found in load_catalog(config.corpus):
         if found.id == doc_id:
-            return found, read_source(config.corpus / found.file)
+            return found, source_of(config, found)
     raise NotFound(f"no document {doc_id!r} in the corpus", "run `gcm-search stats` to list them")

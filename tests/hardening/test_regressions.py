@@ -64,22 +64,19 @@ def test_a_huge_boost_keeps_scores_finite(japan_index: OpenIndex) -> None:
     assert all(math.isfinite(h.score) for h in results.hits)
 
 
-def test_an_unsupported_zip_version_is_a_corpus_error(tmp_path: Path) -> None:
-    """zipfile raised NotImplementedError ("zip file version 11.0") out of the docx reader."""
-    path = tmp_path / "review.docx"
-    path.write_bytes((CRASHES / "docx-crash-zip-version-11").read_bytes())
+@pytest.mark.parametrize(("crash", "name", "refusal"), [
+    # zipfile raised NotImplementedError ("zip file version 11.0") out of the docx reader.
+    ("docx-crash-zip-version-11", "review.docx", "review.docx: not a Word .docx file ("),
+    # pypdf raised NotImplementedError ("Unsupported filter /…") out of the PDF reader.
+    ("pdf-crash-unknown-stream-filter", "review.pdf", "review.pdf: not a readable PDF ("),
+])
+def test_a_file_a_library_cannot_read_is_a_corpus_error(tmp_path: Path, crash: str, name: str,
+                                                         refusal: str) -> None:
+    path = tmp_path / name
+    path.write_bytes((CRASHES / crash).read_bytes())
     with pytest.raises(CorpusError) as raised:
         read_source(path)
-    assert raised.value.message.startswith("review.docx: not a Word .docx file (")
-
-
-def test_an_unknown_pdf_stream_filter_is_a_corpus_error(tmp_path: Path) -> None:
-    """pypdf raised NotImplementedError ("Unsupported filter /…") out of the PDF reader."""
-    path = tmp_path / "review.pdf"
-    path.write_bytes((CRASHES / "pdf-crash-unknown-stream-filter").read_bytes())
-    with pytest.raises(CorpusError) as raised:
-        read_source(path)
-    assert raised.value.message.startswith("review.pdf: not a readable PDF (")
+    assert raised.value.message.startswith(refusal)
 
 
 def test_tagging_thousands_of_untagged_paragraphs_is_linear() -> None:
