@@ -9,16 +9,12 @@ filtered passages come in document order. Facet counts are exact for the query a
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
-from whoosh.util import make_binary_tree
 
 from . import objectives as gcm
 from .analysis import language, stemmed, terms
@@ -27,8 +23,9 @@ from .errors import BadInput, NotFound
 from .highlight import matched_spans, segments
 from .index import OpenIndex
 from .models import KINDS, Hit, Passage, Results
+from .postings import FacetPostings, cached, facet_postings, matching
 from .query import Filters, Unit, advanced, all_of, any_of, filter_query, parse
-from .schema import EXACT_FIELD, FACETS, ORDER_FIELD, TEXT_FIELD, from_stored
+from .schema import EXACT_FIELD, ORDER_FIELD, TEXT_FIELD, from_stored
 from .spelling import canonical
 
 MAX_LIMIT = 100
@@ -153,7 +150,7 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
 
     # The filters' passages, found once and reused by every query below.
     build = str(opened.path)
-    allowed = set(_matching(searcher, restrict, build)) if restrict is not None else None
+    allowed = set(matching(searcher, restrict, build)) if restrict is not None else None
     if tiers and allowed == set():
         matched, ranked = set(), []
     elif tiers:
@@ -187,7 +184,7 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
         page=request.page,
         limit=request.limit,
         hits=tuple(hits),
-        facets=facet_counts(facet_postings(opened, searcher), matched),
+        facets=facet_counts(facet_postings(searcher, build), matched),
         suggestion=suggestion,
         searched=searched,
     )
@@ -207,7 +204,10 @@ def _ranked(
     for number, tier in enumerate(tiers, start=1):
         if len(ranked) >= end:
             break
-        found = searcher.search(_known_phrases(searcher, tier, build), filter=allowed,
+        # optimize=False: Whoosh's block skipping is not exact (its blocks of different words
+        # do not line up), and it dropped passages that belonged in the top k. Without it, only
+        # what cannot place is left out, by each word's best possible score.
+        found = searcher.search(cached(searcher, tier, build), filter=allowed, optimize=False,
                                 mask=seen or None, limit=end - len(ranked))
         for hit in found:
             ranked.append((hit.docnum, float(hit.score or 0.0)))
@@ -217,94 +217,8 @@ def _ranked(
 
 
 def _docs(searcher: Searcher, q: wq.Query, allowed: set[int] | None, build: str) -> set[int]:
-    found = set(_matching(searcher, q, build))
+    found = set(matching(searcher, q, build))
     return found if allowed is None else found & allowed
-
-
-class _TermCache:
-    """The passages of each term and phrase, kept per build and bounded in size: like Lucene's
-    query cache, it spares re-reading a popular word's postings on every search. A build never
-    changes once made, so entries never go stale."""
-
-    LIMIT = 4_000_000  # passage numbers held in all, about 150 MB at most
-    # And entries in all: each distinct phrase a user sends is one, most of them matching nothing
-    # (which adds nothing to LIMIT), so hostile queries would otherwise grow it without end.
-    ENTRIES = 100_000
-
-    def __init__(self) -> None:
-        self._sets: dict[tuple[str, str, str], frozenset[int]] = {}  # (build, field, query)
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> frozenset[int]:
-        key = (build, q.fieldname, repr(q))
-        found = self._sets.get(key)
-        if found is None:
-            found = frozenset(searcher.docs_for_query(q))
-            with self._lock:
-                if self._size + len(found) > self.LIMIT or len(self._sets) >= self.ENTRIES:
-                    self._sets.clear()
-                    self._size = 0
-                self._sets[key] = found
-                self._size += len(found)
-        return found
-
-
-_TERMS = _TermCache()
-
-
-def _matching(searcher: Searcher, q: wq.Query, build: str) -> frozenset[int] | set[int]:
-    """The passages matching `q` (in the build `build`), from cached term postings where the
-    query is made of terms (And, Or, AndMaybe); Whoosh evaluates the rest (phrases, syntax)."""
-    if isinstance(q, (wq.Term, wq.Phrase)) and type(q) in (wq.Term, wq.Phrase):
-        return _TERMS.get(searcher, build, q)
-    if type(q) is wq.Or:
-        return frozenset().union(*(_matching(searcher, sub, build) for sub in q.subqueries))
-    if type(q) is wq.And:
-        parts = sorted((_matching(searcher, sub, build) for sub in q.subqueries), key=len)
-        return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
-    if type(q) is wq.AndMaybe:
-        return _matching(searcher, q.a, build)
-    return set(searcher.docs_for_query(q))
-
-
-def _known_phrases(searcher: Searcher, q: wq.Query, build: str) -> wq.Query:
-    """`q` with each phrase's passages taken from the cache instead of found again by Whoosh."""
-    if type(q) is wq.Phrase:
-        return _KnownPhrase(q.fieldname, q.words, _TERMS.get(searcher, build, q), boost=q.boost)
-    return q.apply(lambda sub: _known_phrases(searcher, sub, build))
-
-
-class _KnownPhrase(wq.Phrase):
-    """A phrase whose passages are known: scored as Whoosh scores a phrase (its words' scores
-    added up, in the passages that have the phrase), without reading positions again, which made
-    phrases the slowest queries."""
-
-    def __init__(self, fieldname: str, words: Sequence[str], docs: frozenset[int],
-                 boost: float = 1.0) -> None:
-        super().__init__(fieldname, list(words), boost=boost)
-        self.docs = docs
-
-    def matcher(self, searcher: Searcher, context: Any = None) -> Matcher:
-        reader = searcher.reader()
-        if any((self.fieldname, word) not in reader for word in self.words):
-            return NullMatcher()
-        words = make_binary_tree(IntersectionMatcher, [
-            wq.Term(self.fieldname, word).matcher(searcher, context) for word in self.words])
-        # `docs` numbers passages across segments; a matcher numbers them within its segment.
-        parent = searcher.parent() if searcher.has_parent() else searcher
-        offset = next((o for s, o in parent.leaf_searchers() if s is searcher), 0)
-        local = self.docs if offset == 0 else frozenset(d - offset for d in self.docs)
-        return _InSet(words, local, boost=self.boost)
-
-
-class _InSet(FilterMatcher):
-    """Whoosh's FilterMatcher, also when skipping blocks by quality (it skips the child only)."""
-
-    def skip_to_quality(self, minquality: float) -> int:
-        skipped = self.child.skip_to_quality(minquality / self.boost)
-        self._find_next()
-        return skipped
 
 
 def _known(searcher: Searcher, units: Sequence[Unit]) -> tuple[list[Unit], str]:
@@ -348,34 +262,6 @@ def correct(searcher: Searcher, word: str) -> str | None:
 def _terms(q: wq.Query) -> Iterator[tuple[str, str]]:
     for fieldname, text in q.iter_all_terms():
         yield fieldname, text.decode("utf-8") if isinstance(text, bytes) else text
-
-
-FacetPostings = dict[str, list[tuple[str, frozenset[int]]]]
-
-_FACET_POSTINGS: dict[str, FacetPostings] = {}  # by build: a build never changes once made
-_FACET_LOCK = threading.Lock()
-
-
-def facet_postings(opened: OpenIndex, searcher: Searcher) -> FacetPostings:
-    """For each facet, each value and the passages that have it; read once per build, since
-    reading posting lists on every query cost more than the search itself."""
-    key = str(opened.path)
-    found = _FACET_POSTINGS.get(key)
-    if found is None:
-        reader = searcher.reader()
-        found = {}
-        for name, fieldname in FACETS.items():
-            found[name] = []
-            for value in reader.field_terms(fieldname):
-                text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
-                if text:
-                    ids = frozenset(reader.postings(fieldname, value).all_ids())
-                    found[name].append((text, ids))
-        with _FACET_LOCK:
-            if len(_FACET_POSTINGS) > 8:  # old builds of a long-running server
-                _FACET_POSTINGS.clear()
-            _FACET_POSTINGS[key] = found
-    return found
 
 
 def facet_counts(postings: FacetPostings, matched: set[int]) -> dict[str, dict[str, int]]:

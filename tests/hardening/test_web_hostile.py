@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.searching import Searcher
 
-from search import results
+from search import postings
 from search.config import Config
 from search.index import OpenIndex
 from search.query import MAX_QUERY_CHARS
@@ -304,11 +304,11 @@ def test_distinct_phrases_do_not_grow_the_term_cache(japan_index: OpenIndex,
     """Each distinct phrase is a cache entry, and one matching nothing added nothing to the
     cache's size bound: the server's memory grew with every hostile phrase query. Now entries are
     bounded too (lowered here, to see it without 100,000 searches)."""
-    monkeypatch.setattr(results._TermCache, "ENTRIES", 50)
+    monkeypatch.setattr(postings.SETS, "entries", 50)
     filters = make_filters(japan_index)
     for n in range(200):
         assert search(japan_index, Request(f'"migrants zq{n}x"', filters, 1, 10)).total == 0
-        assert len(results._TERMS._sets) <= 50
+        assert len(postings.SETS) <= 50
     assert search(japan_index, Request('"trafficking in persons"', filters, 1, 10)).total > 0
 
 

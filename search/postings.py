@@ -1,0 +1,341 @@
+"""Postings read once per build and kept: what makes a warm search fast.
+
+A build never changes once made, so what is read from it never goes stale. Kept, each bounded:
+
+- the passages of each term and phrase (sets), for totals, facets and tiers;
+- each term's postings with their BM25F scores, as Whoosh's scorer gives them, which stand in for
+  the term's postings in Whoosh's own matcher tree: Whoosh still combines, prunes and ranks, so a
+  ranking is exactly what it was, but a warm search no longer decodes postings blocks or scores a
+  passage's term again (that was over half a warm search's time);
+- the passages of each facet value.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.matching import (
+    IntersectionMatcher,
+    Matcher,
+    NullMatcher,
+    ReadTooFar,
+    WrappingMatcher,
+)
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.searching import Searcher
+from whoosh.util import make_binary_tree
+
+from .schema import FACETS
+
+
+class _Bounded:
+    """A dict of entries that is emptied when it holds more than `limit` items in all, or more
+    than `entries` entries: each distinct phrase a user sends is one entry, most of them empty,
+    so hostile queries would otherwise grow it without end."""
+
+    def __init__(self, limit: int, entries: int) -> None:
+        self.limit, self.entries = limit, entries
+        self._found: dict[Any, Any] = {}
+        self.size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        return self._found.get(key)
+
+    def put(self, key: Any, value: Any, size: int) -> None:
+        if size > self.limit:
+            return  # larger than the whole cache: used once, then read again
+        with self._lock:
+            if self.size + size > self.limit or len(self._found) >= self.entries:
+                self.clear()
+            self._found[key] = value
+            self.size += size
+
+    def clear(self) -> None:
+        self._found = {}
+        self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+# Like Lucene's query cache: a popular word's postings are not re-read on every search.
+SETS = _Bounded(limit=4_000_000, entries=100_000)  # passage numbers: about 150 MB at most
+SCORED = _Bounded(limit=4_000_000, entries=100_000)  # postings: 12 bytes each, about 50 MB
+
+
+def passages(searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> frozenset[int]:
+    """The passages (numbered across the build's segments) of one term or phrase."""
+    key = (build, q.fieldname, repr(q))
+    found: frozenset[int] | None = SETS.get(key)
+    if found is None:
+        leaves = list(searcher.leaf_searchers())
+        if type(q) is wq.Term and all(_replayable(leaf) for leaf, _ in leaves):
+            # From its scored postings, which a search reads anyway.
+            numbers: set[int] = set()
+            for leaf, offset in leaves:
+                postings = scored(leaf, offset, build, q.fieldname, q.text)
+                if postings is not None:
+                    numbers.update(postings.ids if offset == 0
+                                   else [offset + d for d in postings.ids])
+            found = frozenset(numbers)
+        else:
+            found = frozenset(searcher.docs_for_query(q))
+        SETS.put(key, found, len(found))
+    return found
+
+
+def matching(searcher: Searcher, q: wq.Query, build: str) -> frozenset[int] | set[int]:
+    """The passages matching `q`, from the cached sets where the query is made of terms and
+    phrases (And, Or, AndMaybe); Whoosh evaluates the rest (the query language's other kinds)."""
+    if type(q) in (wq.Term, wq.Phrase):
+        return passages(searcher, build, q)  # type: ignore[arg-type]
+    if type(q) is wq.Or:
+        return frozenset().union(*(matching(searcher, sub, build) for sub in q.subqueries))
+    if type(q) is wq.And:
+        parts = sorted((matching(searcher, sub, build) for sub in q.subqueries), key=len)
+        return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
+    if type(q) is wq.AndMaybe:
+        return matching(searcher, q.a, build)
+    return set(searcher.docs_for_query(q))
+
+
+def cached(searcher: Searcher, q: wq.Query, build: str) -> wq.Query:
+    """`q` with its terms and phrases read from the caches: the same query, the same scores."""
+    if type(q) is wq.Term:
+        return CachedTerm(q.fieldname, q.text, build, boost=q.boost)
+    if type(q) is wq.Phrase:
+        return KnownPhrase(q.fieldname, q.words, build, passages(searcher, build, q),
+                           boost=q.boost)
+    return q.apply(lambda sub: cached(searcher, sub, build))
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One term's postings in one segment, as Whoosh's own matcher gives them: passage numbers
+    ascending, each one's score, where each postings block starts and its quality (the bound
+    Whoosh skips blocks by), and the term's best possible score."""
+
+    ids: Sequence[int]
+    scores: Sequence[float]
+    starts: Sequence[int]
+    qualities: Sequence[float]
+    best: float
+
+
+def scored(leaf: Searcher, offset: int, build: str, fieldname: str, text: Any) -> Scored | None:
+    """A term's scored postings in the segment `leaf`, read on first use; None if it has none.
+
+    Everything is recorded from Whoosh's own matcher for the term: its scores, so a search adds
+    up the same floats; its blocks and their qualities, so top-k skipping skips the same blocks
+    and keeps the same passages (tighter bounds would skip more, and Whoosh's skipping is only
+    exact for its own bounds).
+    """
+    key = (build, offset, fieldname, text)
+    found: Scored | None = SCORED.get(key)
+    if found is None:
+        matcher = wq.Term(fieldname, text).matcher(leaf, leaf.context())
+        if not matcher.is_active():
+            return None
+        ids, scores = array("i"), array("d")
+        starts, qualities = array("i", [0]), array("d", [matcher.block_quality()])
+        add_id, add_score = ids.append, scores.append
+        is_active, next_posting = matcher.is_active, matcher.next
+        doc, score = matcher.id, matcher.score
+        while is_active():
+            add_id(doc())
+            add_score(score())
+            if next_posting() and is_active():  # entered the next block
+                starts.append(len(ids))
+                qualities.append(matcher.block_quality())
+        found = Scored(ids, scores, starts, qualities, matcher.max_quality())
+        SCORED.put(key, found, len(ids))
+    return found
+
+
+def _offset(searcher: Searcher) -> int:
+    """Where a segment's passage numbers start in its build."""
+    parent = searcher.parent() if searcher.has_parent() else None
+    if parent is None:
+        return 0
+    return next((o for s, o in parent.leaf_searchers() if s is searcher), 0)
+
+
+def _replayable(leaf: Searcher) -> bool:
+    """Whether a segment's postings can be replayed: one with deleted passages (a review added
+    again) wraps them in a filter that moves differently, so Whoosh reads those itself."""
+    return not leaf.reader().has_deletions()
+
+
+class CachedTerm(wq.Term):
+    """A term whose matcher replays its cached, scored postings."""
+
+    def __init__(self, fieldname: str, text: Any, build: str, boost: float = 1.0) -> None:
+        super().__init__(fieldname, text, boost=boost)
+        self.build = build
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Matcher:
+        if not _replayable(searcher):
+            return wq.Term(self.fieldname, self.text, boost=self.boost).matcher(searcher, context)
+        found = scored(searcher, _offset(searcher), self.build, self.fieldname, self.text)
+        if found is None:
+            return NullMatcher()
+        m: Matcher = ScoredMatcher(found, (self.fieldname, self.text))
+        return m if self.boost == 1.0 else WrappingMatcher(m, boost=self.boost)
+
+
+class ScoredMatcher(Matcher):
+    """Whoosh's postings matcher, replayed from a term's cached postings: the same passages,
+    scores, blocks and block qualities, and it moves, skips and reports entering a block as
+    Whoosh's does, so Whoosh's matcher tree above it walks exactly as before."""
+
+    def __init__(self, postings: Scored, term: tuple[str, Any]) -> None:
+        self._postings = postings
+        self._ids = postings.ids
+        self._scores = postings.scores
+        self._starts = postings.starts
+        self._n = len(postings.ids)
+        self._term = term
+        self._go(0)
+
+    def _go(self, i: int) -> None:
+        """Move to posting `i` (at most the end) and its block."""
+        self._i = i
+        self._block = bisect_right(self._starts, min(i, self._n - 1)) - 1
+        following = self._block + 1
+        self._block_end = self._starts[following] if following < len(self._starts) else self._n
+
+    def is_active(self) -> bool:
+        return self._i < self._n
+
+    def reset(self) -> None:
+        self._go(0)
+
+    def term(self) -> tuple[str, Any]:
+        return self._term
+
+    def copy(self) -> ScoredMatcher:
+        copied = ScoredMatcher(self._postings, self._term)
+        copied._go(self._i)
+        return copied
+
+    def id(self) -> int:
+        return self._ids[self._i]
+
+    def all_ids(self) -> Iterator[int]:
+        return iter(self._ids[self._i:])
+
+    def next(self) -> bool:  # type: ignore[override]  # as Whoosh's own postings do
+        """Move on; True when that enters the next block (Whoosh then checks its quality)."""
+        self._i += 1
+        if self._i < self._block_end:
+            return False
+        self._go(self._i)
+        return True
+
+    def skip_to(self, id: int) -> None:
+        if self._i >= self._n:
+            raise ReadTooFar
+        if id > self._ids[self._i]:
+            i = bisect_left(self._ids, id, self._i)
+            if i < self._block_end:
+                self._i = i
+            else:
+                self._go(i)
+
+    def supports(self, astype: str) -> bool:
+        return False  # no positions or frequencies are kept: only passages and their scores
+
+    def value(self) -> Any:
+        raise NotImplementedError("cached postings keep no values")
+
+    def value_as(self, astype: str) -> Any:
+        raise NotImplementedError("cached postings keep no values")
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def max_quality(self) -> float:
+        return self._postings.best
+
+    def block_quality(self) -> float:
+        return self._postings.qualities[self._block]
+
+    def skip_to_quality(self, minquality: float) -> int:
+        qualities = self._postings.qualities
+        if qualities[self._block] > minquality:
+            return 0
+        skipped = 0
+        while self._i < self._n and qualities[self._block] <= minquality:
+            self._go(self._block_end)
+            skipped += 1
+        return skipped
+
+    def score(self) -> float:
+        return self._scores[self._i]
+
+
+class KnownPhrase(wq.Phrase):
+    """A phrase whose passages are known: scored as Whoosh scores a phrase (its words' scores
+    added up, in the passages that have the phrase), without reading positions again, which made
+    phrases the slowest queries."""
+
+    def __init__(self, fieldname: str, words: Sequence[str], build: str, docs: frozenset[int],
+                 boost: float = 1.0) -> None:
+        super().__init__(fieldname, list(words), boost=boost)
+        self.build = build
+        self.known = docs  # not `docs`: that is a Query method Whoosh calls
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Matcher:
+        reader = searcher.reader()
+        if any((self.fieldname, word) not in reader for word in self.words):  # type: ignore[operator]
+            return NullMatcher()
+        words = make_binary_tree(IntersectionMatcher, [
+            CachedTerm(self.fieldname, word, self.build).matcher(searcher, context)
+            for word in self.words])
+        # `docs` numbers passages across segments; a matcher numbers them within its segment.
+        offset = _offset(searcher)
+        local = self.known if offset == 0 else frozenset(d - offset for d in self.known)
+        return _InSet(words, local, boost=self.boost)
+
+
+class _InSet(FilterMatcher):
+    """Whoosh's FilterMatcher, also when skipping blocks by quality (it skips the child only)."""
+
+    def skip_to_quality(self, minquality: float) -> int:
+        skipped = self.child.skip_to_quality(minquality / self.boost)
+        self._find_next()
+        return skipped
+
+
+FacetPostings = dict[str, list[tuple[str, frozenset[int]]]]
+
+_FACETS: dict[str, FacetPostings] = {}  # by build
+_FACETS_LOCK = threading.Lock()
+
+
+def facet_postings(searcher: Searcher, build: str) -> FacetPostings:
+    """For each facet, each value and the passages that have it; read once per build, since
+    reading posting lists on every query cost more than the search itself."""
+    found = _FACETS.get(build)
+    if found is None:
+        reader = searcher.reader()
+        found = {}
+        for name, fieldname in FACETS.items():
+            found[name] = []
+            for value in reader.field_terms(fieldname):
+                text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+                if text:
+                    ids = frozenset(reader.postings(fieldname, value).all_ids())
+                    found[name].append((text, ids))
+        with _FACETS_LOCK:
+            if len(_FACETS) > 8:  # old builds of a long-running server
+                _FACETS.clear()
+            _FACETS[build] = found
+    return found
