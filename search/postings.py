@@ -2,24 +2,27 @@
 
 A build never changes once made, so what is read from it never goes stale. Kept, each bounded:
 
-- the passages of each term and phrase (sets), for totals, facets and tiers;
+- the passages of each term and phrase, as bitmaps (`Bits`), for totals, facets and tiers;
 - each term's postings with their BM25F scores, as Whoosh's scorer gives them, which stand in for
   the term's postings in Whoosh's own matcher tree: Whoosh still combines, prunes and ranks, so a
   ranking is exactly what it was, but a warm search no longer decodes postings blocks or scores a
   passage's term again (that was over half a warm search's time);
-- the passages of each facet value.
+- the passages of each facet value, as bitmaps.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.idsets import DocIdSet
 from whoosh.matching import (
     IntersectionMatcher,
     Matcher,
@@ -65,45 +68,91 @@ class _Bounded:
         return len(self._found)
 
 
+Bits = int
+"""A set of passages as a bitmap: bit n stands for passage n of the build. A union, an
+intersection or a count is one C operation over the whole set, where a set of numbers costs a
+hash probe per member (counting facets that way was a third of a warm search)."""
+
+
+def bits(numbers: Iterable[int], offset: int = 0) -> Bits:
+    """The bitmap of `numbers`, each moved up by `offset`."""
+    found = bytearray()
+    for number in numbers:
+        number += offset
+        byte = number >> 3
+        if byte >= len(found):
+            found.extend(bytes(byte + 1 - len(found)))
+        found[byte] |= 1 << (number & 7)
+    return int.from_bytes(found, "little")
+
+
+class BitmapSet(DocIdSet):
+    """A bitmap as the set of numbers Whoosh's filters and masks test membership in."""
+
+    def __init__(self, bitmap: Bits) -> None:
+        self.bitmap = bitmap
+        self._bytes = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
+
+    def __contains__(self, number: object) -> bool:
+        if not isinstance(number, int) or number < 0:
+            return False
+        byte = number >> 3
+        return byte < len(self._bytes) and bool(self._bytes[byte] >> (number & 7) & 1)
+
+    def __bool__(self) -> bool:  # Whoosh asks for every passage it collects
+        return self.bitmap != 0
+
+    def __len__(self) -> int:
+        return self.bitmap.bit_count()
+
+    def __iter__(self) -> Iterator[int]:
+        for byte, value in enumerate(self._bytes):
+            for bit in range(8):
+                if value >> bit & 1:
+                    yield byte * 8 + bit
+
+    def copy(self) -> BitmapSet:
+        return BitmapSet(self.bitmap)
+
+
 # Like Lucene's query cache: a popular word's postings are not re-read on every search.
-SETS = _Bounded(limit=4_000_000, entries=100_000)  # passage numbers: about 150 MB at most
+SETS = _Bounded(limit=150 * 2**20, entries=100_000)  # bytes of bitmaps
 SCORED = _Bounded(limit=4_000_000, entries=100_000)  # postings: 12 bytes each, about 50 MB
 
 
-def passages(searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> frozenset[int]:
+def passages(searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> Bits:
     """The passages (numbered across the build's segments) of one term or phrase."""
     key = (build, q.fieldname, repr(q))
-    found: frozenset[int] | None = SETS.get(key)
+    found: Bits | None = SETS.get(key)
     if found is None:
         leaves = list(searcher.leaf_searchers())
         if type(q) is wq.Term and all(_replayable(leaf) for leaf, _ in leaves):
             # From its scored postings, which a search reads anyway.
-            numbers: set[int] = set()
+            found = 0
             for leaf, offset in leaves:
                 postings = scored(leaf, offset, build, q.fieldname, q.text)
                 if postings is not None:
-                    numbers.update(postings.ids if offset == 0
-                                   else [offset + d for d in postings.ids])
-            found = frozenset(numbers)
+                    found |= bits(postings.ids, offset)
         else:
-            found = frozenset(searcher.docs_for_query(q))
-        SETS.put(key, found, len(found))
+            found = bits(searcher.docs_for_query(q))
+        SETS.put(key, found, (found.bit_length() + 7) // 8)
     return found
 
 
-def matching(searcher: Searcher, q: wq.Query, build: str) -> frozenset[int] | set[int]:
-    """The passages matching `q`, from the cached sets where the query is made of terms and
+def matching(searcher: Searcher, q: wq.Query, build: str) -> Bits:
+    """The passages matching `q`, from the cached bitmaps where the query is made of terms and
     phrases (And, Or, AndMaybe); Whoosh evaluates the rest (the query language's other kinds)."""
     if type(q) in (wq.Term, wq.Phrase):
         return passages(searcher, build, q)  # type: ignore[arg-type]
     if type(q) is wq.Or:
-        return frozenset().union(*(matching(searcher, sub, build) for sub in q.subqueries))
+        return functools.reduce(operator.or_, (matching(searcher, sub, build)
+                                               for sub in q.subqueries), 0)
     if type(q) is wq.And:
-        parts = sorted((matching(searcher, sub, build) for sub in q.subqueries), key=len)
-        return frozenset(parts[0]).intersection(*parts[1:]) if parts else frozenset()
+        parts = [matching(searcher, sub, build) for sub in q.subqueries]
+        return functools.reduce(operator.and_, parts) if parts else 0
     if type(q) is wq.AndMaybe:
         return matching(searcher, q.a, build)
-    return set(searcher.docs_for_query(q))
+    return bits(searcher.docs_for_query(q))
 
 
 def cached(searcher: Searcher, q: wq.Query, build: str) -> wq.Query:
@@ -286,7 +335,7 @@ class KnownPhrase(wq.Phrase):
     added up, in the passages that have the phrase), without reading positions again, which made
     phrases the slowest queries."""
 
-    def __init__(self, fieldname: str, words: Sequence[str], build: str, docs: frozenset[int],
+    def __init__(self, fieldname: str, words: Sequence[str], build: str, docs: Bits,
                  boost: float = 1.0) -> None:
         super().__init__(fieldname, list(words), boost=boost)
         self.build = build
@@ -299,10 +348,8 @@ class KnownPhrase(wq.Phrase):
         words = make_binary_tree(IntersectionMatcher, [
             CachedTerm(self.fieldname, word, self.build).matcher(searcher, context)
             for word in self.words])
-        # `docs` numbers passages across segments; a matcher numbers them within its segment.
-        offset = _offset(searcher)
-        local = self.known if offset == 0 else frozenset(d - offset for d in self.known)
-        return _InSet(words, local, boost=self.boost)
+        # `known` numbers passages across segments; a matcher numbers them within its segment.
+        return _InSet(words, BitmapSet(self.known >> _offset(searcher)), boost=self.boost)
 
 
 class _InSet(FilterMatcher):
@@ -314,7 +361,7 @@ class _InSet(FilterMatcher):
         return skipped
 
 
-FacetPostings = dict[str, list[tuple[str, frozenset[int]]]]
+FacetPostings = dict[str, list[tuple[str, Bits]]]
 
 _FACETS: dict[str, FacetPostings] = {}  # by build
 _FACETS_LOCK = threading.Lock()
@@ -332,8 +379,7 @@ def facet_postings(searcher: Searcher, build: str) -> FacetPostings:
             for value in reader.field_terms(fieldname):
                 text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
                 if text:
-                    ids = frozenset(reader.postings(fieldname, value).all_ids())
-                    found[name].append((text, ids))
+                    found[name].append((text, bits(reader.postings(fieldname, value).all_ids())))
         with _FACETS_LOCK:
             if len(_FACETS) > 8:  # old builds of a long-running server
                 _FACETS.clear()

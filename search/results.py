@@ -23,7 +23,7 @@ from .errors import BadInput, NotFound
 from .highlight import matched_spans, segments
 from .index import OpenIndex
 from .models import KINDS, Hit, Passage, Results
-from .postings import FacetPostings, cached, facet_postings, matching
+from .postings import BitmapSet, Bits, FacetPostings, cached, facet_postings, matching
 from .query import Filters, Unit, advanced, all_of, any_of, filter_query, parse
 from .schema import EXACT_FIELD, ORDER_FIELD, TEXT_FIELD, from_stored
 from .spelling import canonical
@@ -150,19 +150,19 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
 
     # The filters' passages, found once and reused by every query below.
     build = str(opened.path)
-    allowed = set(matching(searcher, restrict, build)) if restrict is not None else None
-    if tiers and allowed == set():
-        matched, ranked = set(), []
+    allowed = matching(searcher, restrict, build) if restrict is not None else None
+    if tiers and allowed == 0:
+        matched, ranked = 0, []
     elif tiers:
         matched = _docs(searcher, tiers[-1], allowed, build)
         ranked = _ranked(searcher, tiers, allowed, end, build)
     elif restrict is not None and not asked:
         # No words, only filters: browse. (Words none of which the corpus has find nothing.)
-        matched = allowed or set()
+        matched = allowed or 0
         browse = searcher.search(restrict, sortedby=ORDER_FIELD, limit=end)
         ranked = [(hit.docnum, 0.0) for hit in browse]
     else:
-        matched, ranked = set(), []
+        matched, ranked = 0, []
 
     hits = []
     for rank, (docnum, score) in enumerate(ranked[start:end], start=start + 1):
@@ -180,7 +180,7 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
     return Results(
         query=request.text,
         filters=request.filters.to_dict(),
-        total=len(matched),
+        total=matched.bit_count(),
         page=request.page,
         limit=request.limit,
         hits=tuple(hits),
@@ -191,7 +191,7 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
 
 
 def _ranked(
-    searcher: Searcher, tiers: Sequence[wq.Query], allowed: set[int] | None, end: int,
+    searcher: Searcher, tiers: Sequence[wq.Query], allowed: Bits | None, end: int,
     build: str,
 ) -> list[tuple[int, float]]:
     """Best first, tier by tier: everything matching the first tier, then the next, and so on.
@@ -200,15 +200,16 @@ def _ranked(
     empty filter as no filter.
     """
     ranked: list[tuple[int, float]] = []
-    seen: set[int] = set()
+    only = BitmapSet(allowed) if allowed is not None else None
+    seen: Bits = 0
     for number, tier in enumerate(tiers, start=1):
         if len(ranked) >= end:
             break
         # optimize=False: Whoosh's block skipping is not exact (its blocks of different words
         # do not line up), and it dropped passages that belonged in the top k. Without it, only
         # what cannot place is left out, by each word's best possible score.
-        found = searcher.search(cached(searcher, tier, build), filter=allowed, optimize=False,
-                                mask=seen or None, limit=end - len(ranked))
+        found = searcher.search(cached(searcher, tier, build), filter=only, optimize=False,
+                                mask=BitmapSet(seen) if seen else None, limit=end - len(ranked))
         for hit in found:
             ranked.append((hit.docnum, float(hit.score or 0.0)))
         if number < len(tiers) and len(ranked) < end:  # the next tier must skip these
@@ -216,8 +217,8 @@ def _ranked(
     return ranked
 
 
-def _docs(searcher: Searcher, q: wq.Query, allowed: set[int] | None, build: str) -> set[int]:
-    found = set(matching(searcher, q, build))
+def _docs(searcher: Searcher, q: wq.Query, allowed: Bits | None, build: str) -> Bits:
+    found = matching(searcher, q, build)
     return found if allowed is None else found & allowed
 
 
@@ -264,13 +265,13 @@ def _terms(q: wq.Query) -> Iterator[tuple[str, str]]:
         yield fieldname, text.decode("utf-8") if isinstance(text, bytes) else text
 
 
-def facet_counts(postings: FacetPostings, matched: set[int]) -> dict[str, dict[str, int]]:
+def facet_counts(postings: FacetPostings, matched: Bits) -> dict[str, dict[str, int]]:
     """Exact counts of each facet value among `matched` (a multi-valued field counts each value)."""
     facets: dict[str, dict[str, int]] = {}
     for name, values in postings.items():
         counts: dict[str, int] = {}
         for text, ids in values:
-            n = len(ids & matched)
+            n = (ids & matched).bit_count()
             if n:
                 counts[text] = n
         facets[name] = dict(sorted(counts.items(), key=lambda kv: _facet_order(kv[0])))
