@@ -6,10 +6,8 @@ Exit codes: 0 success (for `search`, at least one result), 1 nothing found or an
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
-import logging
 import os
 import shutil
 import sys
@@ -375,6 +373,8 @@ def serve_command(host: str, port: int, threads: int, config: Config) -> None:
     next request, without a restart. Requests with over 64 KiB of headers or of body are refused
     (431, 413).
     """
+    import logging
+
     from waitress import create_server  # here, so other commands start without it
 
     from .index import LiveIndex
@@ -406,6 +406,8 @@ def export_command(fmt: str, config: Config) -> None:
         for p in passages:
             click.echo(json.dumps(passage_dict(p), ensure_ascii=False))
         return
+    import csv
+
     rows = [passage_dict(p) for p in passages]
     fields = list(rows[0]) if rows else []
     writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")

@@ -11,8 +11,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 CORPUS_ENV = "GCM_SEARCH_CORPUS"
 INDEX_ENV = "GCM_SEARCH_INDEX"
 
@@ -36,6 +34,8 @@ def is_bundled(corpus: Path) -> bool:
 def default_index() -> Path:
     if _in_checkout():
         return _CHECKOUT / "index"
+    import platformdirs  # only an installed copy needs it (a checkout keeps its index inside)
+
     return Path(platformdirs.user_cache_dir("gcm-search")) / "index"
 
 

@@ -7,12 +7,15 @@ offsets in citations point into the source text, which the index does not keep w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from .catalog import load_catalog
 from .config import Config
 from .errors import NotFound
 from .models import Document
-from .sources import Source, read_source
+
+if TYPE_CHECKING:
+    from .sources import Source
 
 
 def documents(config: Config) -> Iterator[tuple[Document, Source]]:
@@ -24,6 +27,8 @@ def source_of(config: Config, document: Document) -> Source:
     """The source of `document`, an entry of the catalog or of a build's manifest: a server
     answering from a build shows the file that build was made from, whatever the catalog says
     now."""
+    from .sources import read_source  # the readers: a search never needs them
+
     return read_source(config.corpus / document.file)
 
 

@@ -48,6 +48,7 @@ from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
 from .models import Document, Passage
+from .postings import write_facets
 from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields, weighting
 from .versions import CHUNKER_VERSION
 
@@ -478,6 +479,7 @@ def _publish(config: Config, documents: tuple[Document, ...],
         learned = fill(temporary)
         with whoosh_index.open_dir(str(temporary)).searcher() as searcher:
             count = searcher.doc_count()
+            write_facets(temporary, searcher)
         (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
         manifest = Manifest(

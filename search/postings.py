@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import functools
 import operator
+import pickle
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
@@ -76,13 +78,12 @@ hash probe per member (counting facets that way was a third of a warm search).""
 
 def bits(numbers: Iterable[int], offset: int = 0) -> Bits:
     """The bitmap of `numbers`, each moved up by `offset`."""
-    found = bytearray()
+    numbers = [n + offset for n in numbers] if offset else list(numbers)
+    if not numbers:
+        return 0
+    found = bytearray(max(numbers) // 8 + 1)
     for number in numbers:
-        number += offset
-        byte = number >> 3
-        if byte >= len(found):
-            found.extend(bytes(byte + 1 - len(found)))
-        found[byte] |= 1 << (number & 7)
+        found[number >> 3] |= 1 << (number & 7)
     return int.from_bytes(found, "little")
 
 
@@ -367,21 +368,39 @@ _FACETS: dict[str, FacetPostings] = {}  # by build
 _FACETS_LOCK = threading.Lock()
 
 
+FACETS_FILE = "facets.pickle"
+"""Written with each build: its facet bitmaps, which a process reads in milliseconds instead of
+reading every facet value's postings (half a second at 1,000 reviews, on every CLI search)."""
+
+
 def facet_postings(searcher: Searcher, build: str) -> FacetPostings:
-    """For each facet, each value and the passages that have it; read once per build, since
-    reading posting lists on every query cost more than the search itself."""
+    """For each facet, each value and the passages that have it, as the build recorded them
+    (or read from its postings, for a build made without the file); once per build."""
     found = _FACETS.get(build)
     if found is None:
-        reader = searcher.reader()
-        found = {}
-        for name, fieldname in FACETS.items():
-            found[name] = []
-            for value in reader.field_terms(fieldname):
-                text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
-                if text:
-                    found[name].append((text, bits(reader.postings(fieldname, value).all_ids())))
+        try:
+            found = pickle.loads((Path(build) / FACETS_FILE).read_bytes())
+        except FileNotFoundError:
+            found = read_facets(searcher)
         with _FACETS_LOCK:
             if len(_FACETS) > 8:  # old builds of a long-running server
                 _FACETS.clear()
             _FACETS[build] = found
     return found
+
+
+def read_facets(searcher: Searcher) -> FacetPostings:
+    """Each facet's values and their passages, from the postings of the facet fields."""
+    reader = searcher.reader()
+    found: FacetPostings = {}
+    for name, fieldname in FACETS.items():
+        found[name] = []
+        for value in reader.field_terms(fieldname):
+            text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+            if text:
+                found[name].append((text, bits(reader.postings(fieldname, value).all_ids())))
+    return found
+
+
+def write_facets(build_dir: Path, searcher: Searcher) -> None:
+    (build_dir / FACETS_FILE).write_bytes(pickle.dumps(read_facets(searcher), protocol=4))

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
-from whoosh.qparser import QueryParser
 
 from .acronyms import Lexicon
 from .analysis import QUESTION_WORDS, exact, stemmed, terms
@@ -202,6 +201,8 @@ def any_of(units: Sequence[Unit]) -> wq.Query:
 
 def advanced(text: str) -> wq.Query:
     """Whoosh's query language (AND, OR, NOT, field:value, wildcards), for those who ask for it."""
+    from whoosh.qparser import QueryParser  # here: it is the largest import a search needs not
+
     parser = QueryParser(TEXT_FIELD, schema())
     try:
         parsed = parser.parse(text[:MAX_QUERY_CHARS])

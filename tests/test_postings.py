@@ -4,6 +4,7 @@ own, and a search's ranking is exactly every matching passage sorted by score.""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -225,3 +226,13 @@ def test_a_bitmap_holds_exactly_its_numbers(numbers: set[int], offset: int,
     assert bool(members) == bool(shifted)
     assert all((probe in members) == (probe in shifted) for probe in probes)
     assert set(postings.BitmapSet(bitmap >> offset)) == numbers  # a segment's own numbering
+
+
+def test_a_build_records_its_facets_as_its_postings_give_them(opened: OpenIndex,
+                                                              searcher: Searcher) -> None:
+    """Built, then extended by an add: the facets file is the build's, not the one copied."""
+    recorded = pickle.loads((opened.path / postings.FACETS_FILE).read_bytes())
+    assert recorded == postings.read_facets(searcher)
+    countries = dict(recorded["country"])
+    assert len(countries) == len({d.country for d in opened.manifest.documents})
+    assert sum(c.bit_count() for c in countries.values()) == opened.manifest.passages

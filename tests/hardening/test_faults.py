@@ -137,6 +137,8 @@ DAMAGE: dict[str, Callable[[Config], None]] = {
     "garbage toc": lambda c: next(build_dir(c).glob("*.toc")).write_bytes(b"x" * 300),
     "missing toc": lambda c: next(build_dir(c).glob("*.toc")).unlink(),
     "garbled acronyms": lambda c: (build_dir(c) / "acronyms.json").write_text("{]"),
+    "garbled facets": lambda c: _garble(build_dir(c) / "facets.pickle", 40),
+    "missing facets": lambda c: (build_dir(c) / "facets.pickle").unlink(),
 }
 
 
