@@ -362,13 +362,17 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def user_environ() -> dict[str, str]:
+    """This process's environment, but writing byte-code as on a user's machine: with
+    PYTHONDONTWRITEBYTECODE set (as some sandboxes and containers do), every cold run compiled
+    our modules from source again."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def search_env(config: Config) -> dict[str, str]:
     from search.config import CORPUS_ENV, INDEX_ENV
 
-    # Byte-code is written as on a user's machine: with PYTHONDONTWRITEBYTECODE set (as some
-    # sandboxes and containers do), every cold run compiled our modules from source again.
-    environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**environ, CORPUS_ENV: str(config.corpus), INDEX_ENV: str(config.index),
+    return {**user_environ(), CORPUS_ENV: str(config.corpus), INDEX_ENV: str(config.index),
             "NO_COLOR": "1"}
 
 

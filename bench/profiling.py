@@ -46,6 +46,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("text analysis: tokenize, fold, stem", ("search/analysis.py", "search/spelling.py",
                                              "whoosh/analysis/", "whoosh/lang/")),
     ("highlighting (gcm-search)", ("search/highlight.py",)),
+    ("cached postings, bitmaps, facets (gcm-search)", ("search/postings.py",)),
     ("query parsing, facets, results (gcm-search)",
      ("search/query.py", "search/results.py", "search/acronyms.py", "search/render.py",
       "search/cite.py", "search/anchor.py", "search/models.py", "search/schema.py",
@@ -141,7 +142,10 @@ LIBRARY_IMPORTS = ("import click, whoosh.index, whoosh.query, whoosh.searching, 
 def cold_floor(runs: int) -> dict[str, float]:
     """Median wall time of fresh interpreters, interleaved: nothing, the FTS5 peer's imports,
     click and Whoosh's imports, gcm-search's CLI imports, and a search on the bundled corpus."""
-    python = sys.executable
+    sys.path.insert(0, str(HERE))
+    from perf import user_environ
+
+    python, environ = sys.executable, user_environ()
     commands = {
         "python_startup": [python, "-c", "pass"],
         "fts5_peer_imports": [python, "-c", "import sqlite3"],
@@ -150,13 +154,14 @@ def cold_floor(runs: int) -> dict[str, float]:
         "gcm_search_bundled_query": [python, "-m", "search", "search", "trafficking",
                                      "victims", "repatriation"],
     }
-    # The bundled index is built first, so no run pays for it.
-    subprocess.run(commands["gcm_search_bundled_query"], cwd=ROOT, capture_output=True)
+    # The bundled index is built (and our modules byte-compiled) first, so no run pays for it.
+    subprocess.run(commands["gcm_search_bundled_query"], cwd=ROOT, capture_output=True,
+                   env=environ)
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
         for name, command in commands.items():
             started = time.perf_counter()
-            subprocess.run(command, cwd=ROOT, capture_output=True)
+            subprocess.run(command, cwd=ROOT, capture_output=True, env=environ)
             times[name].append(time.perf_counter() - started)
     return {"runs": runs, **{name: statistics.median(values) for name, values in times.items()}}
 
