@@ -276,7 +276,12 @@ class ScoredMatcher(Matcher):
         return copied
 
     def id(self) -> int:
-        return self._ids[self._i]
+        try:
+            return self._ids[self._i]
+        except IndexError:
+            # Exhausted. Whoosh's AndNot asks anyway (after a skip_to past the end), and its own
+            # postings answer with a stale number; so does this, rather than fail the search.
+            return self._ids[-1]
 
     def all_ids(self) -> Iterator[int]:
         return iter(self._ids[self._i:])
@@ -328,7 +333,10 @@ class ScoredMatcher(Matcher):
         return skipped
 
     def score(self) -> float:
-        return self._scores[self._i]
+        try:
+            return self._scores[self._i]
+        except IndexError:  # exhausted: as id()
+            return self._scores[-1]
 
 
 class KnownPhrase(wq.Phrase):

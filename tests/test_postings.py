@@ -236,3 +236,29 @@ def test_a_build_records_its_facets_as_its_postings_give_them(opened: OpenIndex,
     countries = dict(recorded["country"])
     assert len(countries) == len({d.country for d in opened.manifest.documents})
     assert sum(c.bit_count() for c in countries.values()) == opened.manifest.passages
+
+
+# Whoosh's query language, in pieces: words common and rare, operators, phrases, boosts,
+# fields, groups. Its matchers (AndNot, AndMaybe, Require, Not, phrases...) drive the replayed
+# postings in ways the plain search does not.
+SYNTAX = st.lists(st.sampled_from([
+    "migrants", "trafficking", "border", "the", "of", "japan", "remittances", "children",
+    "AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "(", ")", '"human rights"',
+    '"victims of trafficking"', "^2", "^0.5", "exact:the", "topics:border", "text:migrant",
+    "objectives:10", "kind:progress", "migra*", "10", "1",
+]), min_size=1, max_size=8).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=SYNTAX, page=st.sampled_from([1, 2]))
+def test_the_query_language_answers_as_whoosh_does_without_the_caches(
+    opened: OpenIndex, text: str, page: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every kind of Whoosh matcher over replayed postings: the same hits, scores, totals and
+    facets as Whoosh reading its own postings (and no error where it gives none)."""
+    request = Request(text, make_filters(opened), page, 10, syntax=True)
+    found = search(opened, request)
+    with monkeypatch.context() as patched:
+        patched.setattr(results, "cached", lambda searcher, q, build: q)
+        assert search(opened, request) == found

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from bench_modules import load
 
+from search import results
 from search.errors import CorpusError
 from search.index import OpenIndex
 from search.passages import chunk
@@ -54,6 +55,19 @@ def test_a_zero_boost_is_raised_to_the_smallest(japan_index: OpenIndex) -> None:
     assert results.total == plain.total > 0
     assert [h.passage.id for h in results.hits] == [h.passage.id for h in plain.hits]
     assert all(0 < h.score < plain.hits[0].score for h in results.hits)
+
+
+def test_a_not_after_the_last_posting_gives_whooshs_answer(
+    japan_index: OpenIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`10 ANDNOT 1 1`: Whoosh's AndNot asks an exhausted postings matcher for its passage, which
+    Whoosh's own postings answer and the cached ones raised IndexError on ("the index is
+    damaged"). The answer is now Whoosh's own, as without the cache."""
+    text, syntax = _query("query-andnot-exhausted")
+    assert (text, syntax) == ("10 ANDNOT 1 1", True)
+    cached = search(japan_index, Request(text=text, syntax=True))
+    monkeypatch.setattr(results, "cached", lambda searcher, q, build: q)
+    assert search(japan_index, Request(text=text, syntax=True)) == cached
 
 
 def test_a_huge_boost_keeps_scores_finite(japan_index: OpenIndex) -> None:
