@@ -40,8 +40,8 @@ from .schema import FACETS
 
 
 class _Bounded:
-    """A dict of entries that is emptied when it holds more than `limit` items in all, or more
-    than `entries` entries: each distinct phrase a user sends is one entry, most of them empty,
+    """A dict of entries that is emptied when their sizes add up to more than `limit`, or when it
+    holds `entries` entries: each distinct phrase a user sends is one entry, most of them empty,
     so hostile queries would otherwise grow it without end."""
 
     def __init__(self, limit: int, entries: int) -> None:
@@ -119,6 +119,7 @@ class BitmapSet(DocIdSet):
 # Like Lucene's query cache: a popular word's postings are not re-read on every search.
 SETS = _Bounded(limit=150 * 2**20, entries=100_000)  # bytes of bitmaps
 SCORED = _Bounded(limit=4_000_000, entries=100_000)  # postings: 12 bytes each, about 50 MB
+FACET_BITMAPS = _Bounded(limit=8, entries=8)  # builds: a long-running server's old ones go
 
 
 def passages(searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> Bits:
@@ -372,10 +373,6 @@ class _InSet(FilterMatcher):
 
 FacetPostings = dict[str, list[tuple[str, Bits]]]
 
-_FACETS: dict[str, FacetPostings] = {}  # by build
-_FACETS_LOCK = threading.Lock()
-
-
 FACETS_FILE = "facets.pickle"
 """Written with each build: its facet bitmaps, which a process reads in milliseconds instead of
 reading every facet value's postings (half a second at 1,000 reviews, on every CLI search)."""
@@ -384,16 +381,13 @@ reading every facet value's postings (half a second at 1,000 reviews, on every C
 def facet_postings(searcher: Searcher, build: str) -> FacetPostings:
     """For each facet, each value and the passages that have it, as the build recorded them
     (or read from its postings, for a build made without the file); once per build."""
-    found = _FACETS.get(build)
+    found: FacetPostings | None = FACET_BITMAPS.get(build)
     if found is None:
         try:
             found = pickle.loads((Path(build) / FACETS_FILE).read_bytes())
         except FileNotFoundError:
             found = read_facets(searcher)
-        with _FACETS_LOCK:
-            if len(_FACETS) > 8:  # old builds of a long-running server
-                _FACETS.clear()
-            _FACETS[build] = found
+        FACET_BITMAPS.put(build, found, 1)
     return found
 
 

@@ -201,7 +201,7 @@ def any_of(units: Sequence[Unit]) -> wq.Query:
 
 def advanced(text: str) -> wq.Query:
     """Whoosh's query language (AND, OR, NOT, field:value, wildcards), for those who ask for it."""
-    from whoosh.qparser import QueryParser  # here: it is the largest import a search needs not
+    from whoosh.qparser import QueryParser  # here: the largest import plain searches never use
 
     parser = QueryParser(TEXT_FIELD, schema())
     try:
