@@ -36,3 +36,8 @@ class IndexUnavailable(GcmSearchError):
 
 class NotFound(GcmSearchError):
     """A passage or document id that is not in the index."""
+
+
+class ModelUnavailable(GcmSearchError):
+    """The embedding model's files are missing or damaged: searching by meaning cannot work,
+    searching by words still can."""

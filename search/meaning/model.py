@@ -1,0 +1,132 @@
+"""The embedding model: text -> unit vectors. The one place the model is loaded.
+
+The model is WordLlama's `l2_supercat_256` (MIT licence): a static embedding table (32,000
+tokens x 256 dimensions, float16, 16 MB) and its tokenizer, both inside the `wordllama` wheel. A
+text's vector is the mean of its tokens' rows, normalised to unit length, which is exactly what
+`WordLlama.embed(texts, norm=True)` computes (a test checks it).
+
+The `wordllama` package itself is never imported: importing it costs about 240 ms (pydantic,
+requests) and its `load()` looks for the tokenizer where the wheel does not put it and then tries
+the network. Here the two files are read directly from the installed package's folder with
+`safetensors` and `tokenizers`, so nothing can download anything.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ModelUnavailable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+PACKAGE = "wordllama"
+CONFIG = "l2_supercat"
+DIM = 256
+WEIGHTS = f"weights/{CONFIG}_{DIM}.safetensors"
+TOKENIZER = f"tokenizers/{CONFIG}_tokenizer_config.json"
+TENSOR = "embedding.weight"
+# Token ids, a few hundred per passage, are pooled in batches so that a build's gather of rows
+# (tokens x 256 floats) stays a few megabytes.
+BATCH = 256
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """A loaded model: `embed` turns texts into rows of unit vectors (zero for empty texts)."""
+
+    name: str
+    """What a build records, so that vectors of another model are never mixed in."""
+    table: Any  # np.ndarray (vocabulary, DIM), float32
+    tokenizer: Any  # tokenizers.Tokenizer
+
+    @property
+    def dim(self) -> int:
+        return int(self.table.shape[1])
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):
+            ids = self.token_ids(texts[start:start + BATCH])
+            for row, token_ids in enumerate(ids, start=start):
+                if token_ids:
+                    out[row] = self.pool(token_ids)
+        return normalise(out)
+
+    def pool(self, token_ids: list[int]) -> np.ndarray:
+        """The mean of the tokens' rows (ids past the table are clamped, as WordLlama does)."""
+        import numpy as np
+
+        ids = np.clip(np.asarray(token_ids, dtype=np.int64), 0, self.table.shape[0] - 1)
+        return self.table[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+
+
+def normalise(rows: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0)
+
+
+def package_dir() -> Path:
+    """The installed `wordllama` package's folder, found without importing it."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable(
+            "the embedding model is not installed (the wordllama package is missing)",
+            "reinstall gcm-search (pip install -e .), or search with --mode words")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def model_name() -> str:
+    """The model's name and version, as a build's manifest records it."""
+    try:
+        version = importlib.metadata.version(PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"{PACKAGE} {version} {CONFIG} {DIM}"
+
+
+@functools.cache
+def load() -> Encoder:
+    """The model, read once per process from the installed package; never downloads."""
+    return read(package_dir())
+
+
+def read(folder: Path) -> Encoder:
+    """The model from a `wordllama` package folder, or one clear `ModelUnavailable`."""
+    weights, tokenizer_file = folder / WEIGHTS, folder / TOKENIZER
+    hint = "reinstall it (pip install --force-reinstall wordllama), or search with --mode words"
+    try:
+        import numpy as np
+        from safetensors import safe_open
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise ModelUnavailable(f"the embedding model cannot be loaded ({exc.name} is missing)",
+                               hint) from exc
+    try:
+        with safe_open(str(weights), framework="np") as handle:
+            table = np.ascontiguousarray(handle.get_tensor(TENSOR), dtype=np.float32)
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    except FileNotFoundError as exc:
+        raise ModelUnavailable(f"the embedding model's file {exc.filename or weights} is missing",
+                               hint) from exc
+    except Exception as exc:  # safetensors and tokenizers raise their own kinds, or plain ones
+        raise ModelUnavailable(f"the embedding model's files in {folder} are damaged "
+                               f"({exc.__class__.__name__})", hint) from exc
+    if table.ndim != 2 or table.shape[1] != DIM:
+        raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape "
+                               f"{table.shape}", hint)
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return Encoder(model_name(), table, tokenizer)

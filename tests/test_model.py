@@ -1,0 +1,100 @@
+"""The embedding model: read offline from the wordllama wheel, the same vectors as WordLlama's own
+code, and one clear error when its files are missing or damaged."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search.errors import ModelUnavailable
+from search.meaning import model
+
+TEXTS = [
+    "As for the objective 20, to improve the convenience for foreign nationals when using "
+    "financial services such as opening bank accounts and global remittance",
+    "cash sent to families abroad",
+    "xqzv",
+    "",
+    "Trata de personas y tráfico ilícito de migrantes",
+]
+
+
+@pytest.fixture(scope="module")
+def encoder() -> model.Encoder:
+    return model.load()
+
+
+def test_vectors_equal_wordllamas_own(encoder: model.Encoder) -> None:
+    import wordllama  # only here: the product never imports it
+
+    theirs = wordllama.WordLlama.load(cache_dir=model.package_dir(), disable_download=True)
+    expected = theirs.embed([t for t in TEXTS if t], norm=True)
+    ours = encoder.embed([t for t in TEXTS if t])
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-6)
+
+
+def test_vectors_are_unit_rows_and_empty_text_is_zero(encoder: model.Encoder) -> None:
+    vectors = encoder.embed(TEXTS)
+    assert vectors.shape == (len(TEXTS), model.DIM) and vectors.dtype == np.float32
+    norms = np.linalg.norm(vectors, axis=1)
+    assert norms[TEXTS.index("")] == 0.0
+    np.testing.assert_allclose(np.delete(norms, TEXTS.index("")), 1.0, atol=1e-5)
+
+
+def test_meaning_is_captured(encoder: model.Encoder) -> None:
+    """A paraphrase is nearer its passage than an unrelated passage is."""
+    remittance, paraphrase = encoder.embed(TEXTS[:2])
+    other = encoder.embed(["The police arrested suspects for forged residence cards."])[0]
+    assert remittance @ paraphrase > other @ paraphrase
+
+
+def test_loads_with_sockets_blocked(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    fresh = model.read(model.package_dir())
+    assert fresh.embed(["remittances"]).shape == (1, model.DIM)
+
+
+@pytest.fixture
+def copy_of_model(tmp_path: Path) -> Path:
+    folder = tmp_path / "wordllama"
+    for name in (model.WEIGHTS, model.TOKENIZER):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(model.package_dir() / name, folder / name)
+    return folder
+
+
+@pytest.mark.parametrize("name", [model.WEIGHTS, model.TOKENIZER])
+def test_missing_file_is_one_clear_error(copy_of_model: Path, name: str) -> None:
+    (copy_of_model / name).unlink()
+    with pytest.raises(ModelUnavailable, match="missing") as caught:
+        model.read(copy_of_model)
+    assert "--mode words" in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", [model.WEIGHTS, model.TOKENIZER])
+def test_damaged_file_is_one_clear_error(copy_of_model: Path, name: str) -> None:
+    path = copy_of_model / name
+    path.write_bytes(path.read_bytes()[: 5000])
+    with pytest.raises(ModelUnavailable, match="damaged") as caught:
+        model.read(copy_of_model)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_package_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model, "PACKAGE", "wordllama_not_installed")
+    with pytest.raises(ModelUnavailable, match="not installed"):
+        model.package_dir()
+
+
+def test_model_name_records_version_and_dimension() -> None:
+    name = model.model_name()
+    assert name.startswith("wordllama 0.4.0") and name.endswith(" 256")
