@@ -98,3 +98,15 @@ def test_missing_package_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
 def test_model_name_records_version_and_dimension() -> None:
     name = model.model_name()
     assert name.startswith("wordllama 0.4.0") and name.endswith(" 256")
+
+
+def test_rows_read_alone_equal_the_whole_table() -> None:
+    """A query reads its few rows alone, a build the whole table: the vectors are the same."""
+    fresh = model.read(model.package_dir())
+    alone = fresh.embed(TEXTS)
+    assert "table" not in fresh.__dict__
+    long_text = " ".join(TEXTS * 20)  # more distinct tokens than a query has: the whole table
+    assert len(set(fresh.token_ids([long_text])[0])) > model.FEW_ROWS
+    fresh.embed([long_text])
+    assert "table" in fresh.__dict__
+    np.testing.assert_array_equal(fresh.embed(TEXTS), alone)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,20 +33,41 @@ TENSOR = "embedding.weight"
 # Token ids, a few hundred per passage, are pooled in batches so that a build's gather of rows
 # (tokens x 256 floats) stays a few megabytes.
 BATCH = 256
+FEW_ROWS = 64
 
 
-@dataclass(frozen=True)
 class Encoder:
     """A loaded model: `embed` turns texts into rows of unit vectors (zero for empty texts)."""
 
-    name: str
-    """What a build records, so that vectors of another model are never mixed in."""
-    table: Any  # np.ndarray (vocabulary, DIM), float32
-    tokenizer: Any  # tokenizers.Tokenizer
+    def __init__(self, name: str, weights: Path, tokenizer: Any, vocabulary: int) -> None:
+        self.name = name
+        """What a build records, so that vectors of another model are never mixed in."""
+        self.weights = weights
+        self.tokenizer = tokenizer  # tokenizers.Tokenizer
+        self.vocabulary = vocabulary
+        self.dim = DIM
 
-    @property
-    def dim(self) -> int:
-        return int(self.table.shape[1])
+    @functools.cached_property
+    def table(self) -> np.ndarray:
+        """The whole table as float32, read when many rows are wanted (a build)."""
+        import numpy as np
+        from safetensors import safe_open
+
+        with safe_open(str(self.weights), framework="np") as handle:
+            return np.ascontiguousarray(handle.get_tensor(TENSOR), dtype=np.float32)
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The table's rows for `ids`, as float32. A query's few rows are read alone: converting
+        the whole table costs more than the rest of a query by meaning."""
+        import numpy as np
+
+        if "table" in self.__dict__ or len(ids) > FEW_ROWS:
+            return self.table[ids]
+        from safetensors import safe_open
+
+        with safe_open(str(self.weights), framework="np") as handle:
+            piece = handle.get_slice(TENSOR)
+            return np.concatenate([piece[i:i + 1] for i in ids.tolist()]).astype(np.float32)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
@@ -67,8 +87,8 @@ class Encoder:
         """The mean of the tokens' rows (ids past the table are clamped, as WordLlama does)."""
         import numpy as np
 
-        ids = np.clip(np.asarray(token_ids, dtype=np.int64), 0, self.table.shape[0] - 1)
-        return self.table[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+        ids = np.clip(np.asarray(token_ids, dtype=np.int64), 0, self.vocabulary - 1)
+        return self.rows(ids).sum(axis=0, dtype=np.float32) / np.float32(len(ids))
 
 
 def normalise(rows: np.ndarray) -> np.ndarray:
@@ -108,7 +128,6 @@ def read(folder: Path) -> Encoder:
     weights, tokenizer_file = folder / WEIGHTS, folder / TOKENIZER
     hint = "reinstall it (pip install --force-reinstall wordllama), or search with --mode words"
     try:
-        import numpy as np
         from safetensors import safe_open
         from tokenizers import Tokenizer
     except ImportError as exc:
@@ -116,7 +135,8 @@ def read(folder: Path) -> Encoder:
                                hint) from exc
     try:
         with safe_open(str(weights), framework="np") as handle:
-            table = np.ascontiguousarray(handle.get_tensor(TENSOR), dtype=np.float32)
+            shape = tuple(handle.get_slice(TENSOR).get_shape())
+            handle.get_slice(TENSOR)[shape[0] - 1:shape[0]]  # reads: a cut-off file fails now
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
     except FileNotFoundError as exc:
         raise ModelUnavailable(f"the embedding model's file {exc.filename or weights} is missing",
@@ -124,9 +144,9 @@ def read(folder: Path) -> Encoder:
     except Exception as exc:  # safetensors and tokenizers raise their own kinds, or plain ones
         raise ModelUnavailable(f"the embedding model's files in {folder} are damaged "
                                f"({exc.__class__.__name__})", hint) from exc
-    if table.ndim != 2 or table.shape[1] != DIM:
-        raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape "
-                               f"{table.shape}", hint)
+    if len(shape) != 2 or shape[1] != DIM:
+        raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape {shape}",
+                               hint)
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    return Encoder(model_name(), table, tokenizer)
+    return Encoder(model_name(), weights, tokenizer, shape[0])
