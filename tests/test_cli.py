@@ -51,7 +51,7 @@ def _json(result: Result) -> Any:
 
 def test_search_trafficking_objective_10(japan_config: Config) -> None:
     """The issue's example: right passages, in order, each with its citation."""
-    result = cli(japan_config, "search", "trafficking", "--objective", "10")
+    result = cli(japan_config, "search", "trafficking", "--objective", "10", "--mode", "words")
     assert result.exit_code == 0, result.stderr
     ids = re.findall(r"^\s*\d+\. (\S+)", result.stdout, flags=re.MULTILINE)
     assert ids[:3] == [f"{JP}:2a.6", f"{JP}:2a.7", f"{JP}:2b.1"]
@@ -95,8 +95,8 @@ def test_json_has_the_issue_keys_and_documented_extras(japan_config: Config) -> 
     """The issue's keys, plus the documented extras (paging, the searched text, and per hit
     the cluster, objective labels, spans and sha256), and nothing else."""
     data = _json(cli(japan_config, "search", "trafficking", "--json"))
-    assert set(data) == ENVELOPE | {"pages", "limit", "searched"}
-    extras = {"cluster", "objective_labels", "spans", "sha256"}
+    assert set(data) == ENVELOPE | {"pages", "limit", "searched", "mode"}
+    extras = {"cluster", "objective_labels", "spans", "sha256", "match", "scores"}
     assert all(set(hit) == HIT | extras for hit in data["results"])
 
 

@@ -42,7 +42,7 @@ class Encoder:
 
     name: str
     """What a build records, so that vectors of another model are never mixed in."""
-    table: Any  # np.ndarray (vocabulary, DIM), float32
+    table: Any  # np.ndarray (vocabulary, DIM), float16 as the wheel has it
     tokenizer: Any  # tokenizers.Tokenizer
 
     @property
@@ -51,6 +51,11 @@ class Encoder:
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+    def has_word(self, word: str) -> bool:
+        """Whether the tokenizer has `word` as one whole-word token (any of its cases)."""
+        return any(self.tokenizer.token_to_id(f"\u2581{w}") is not None
+                   for w in {word, word.lower(), word.capitalize()})
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np
@@ -97,6 +102,25 @@ def model_name() -> str:
     return f"{PACKAGE} {version} {CONFIG} {DIM}"
 
 
+def stamp() -> str:
+    """What the model's files are now (folder, sizes, modification times), "" when the package
+    is missing: a build made without the model is rebuilt once this changes. Only `stat`s, so
+    checking a build's freshness stays cheap."""
+    try:
+        folder = package_dir()
+    except ModelUnavailable:
+        return ""
+    parts = [str(folder)]
+    for name in (WEIGHTS, TOKENIZER):
+        try:
+            info = (folder / name).stat()
+        except OSError:
+            parts.append(f"{name} missing")
+            continue
+        parts.append(f"{name} {info.st_size} {info.st_mtime_ns}")
+    return "; ".join(parts)
+
+
 @functools.cache
 def load() -> Encoder:
     """The model, read once per process from the installed package; never downloads."""
@@ -116,7 +140,8 @@ def read(folder: Path) -> Encoder:
                                hint) from exc
     try:
         with safe_open(str(weights), framework="np") as handle:
-            table = np.ascontiguousarray(handle.get_tensor(TENSOR), dtype=np.float32)
+            # Kept as stored (float16, 16 MB); rows become float32 as they are pooled.
+            table = np.ascontiguousarray(handle.get_tensor(TENSOR))
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
     except FileNotFoundError as exc:
         raise ModelUnavailable(f"the embedding model's file {exc.filename or weights} is missing",
