@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,4 +241,22 @@ def test_a_missing_model_at_build_time_builds_by_words(
         assert open_index(fresh_config).manifest.model == ""
     finally:
         monkeypatch.undo()
+        model.load.cache_clear()
+
+
+def test_no_network_for_a_build_a_search_and_similar(fresh_config: Config,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sockets blocked: the model is read, the build embeds, the searches answer."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a network connection was attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    model.load.cache_clear()
+    try:
+        result = cli(fresh_config, "search", PARAPHRASE, "--mode", "hybrid", "--json")
+        assert result.exit_code == 0, result.stderr
+        assert REMITTANCES in [h["id"] for h in json.loads(result.stdout)["results"]]
+        assert cli(fresh_config, "similar", REMITTANCES).exit_code == 0
+    finally:
         model.load.cache_clear()

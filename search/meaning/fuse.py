@@ -81,9 +81,10 @@ def fuse(words: Sequence[tuple[int, float]], coverage: dict[int, float],
     candidates = np.flatnonzero(found)
     best = max(lexical.values(), default=0.0) or 1.0
     scores = MEANING_WEIGHT * cosines[candidates].astype(np.float64)
-    for i, docnum in enumerate(candidates.tolist()):  # the lexical candidates only: a few hundred
-        if docnum in lexical:
-            scores[i] += _lexical(lexical[docnum], coverage.get(docnum, 0.0), best)
+    if lexical:  # `candidates` is sorted (flatnonzero), so each lexical one is found by bisection
+        docnums = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
+        scores[np.searchsorted(candidates, docnums)] += [
+            _lexical(lexical[d], coverage.get(d, 0.0), best) for d in docnums.tolist()]
     order = np.lexsort((candidates, -scores))[:end]  # best first; ties in document order
     fused = []
     for i in order.tolist():

@@ -7,8 +7,9 @@ text's vector is the mean of its tokens' rows, normalised to unit length, which 
 
 The `wordllama` package itself is never imported: importing it costs about 240 ms (pydantic,
 requests) and its `load()` looks for the tokenizer where the wheel does not put it and then tries
-the network. Here the two files are read directly from the installed package's folder with
-`safetensors` and `tokenizers`, so nothing can download anything.
+the network. Here the two files are read directly from the installed package's folder (the
+weights memory-mapped from their safetensors file, the tokenizer with `tokenizers`), so nothing
+can download anything.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import json
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +45,7 @@ class Encoder:
 
     name: str
     """What a build records, so that vectors of another model are never mixed in."""
-    table: Any  # np.ndarray (vocabulary, DIM), float16 as the wheel has it
+    table: Any  # np.ndarray (vocabulary, DIM), float16 as the wheel has it, memory-mapped
     tokenizer: Any  # tokenizers.Tokenizer
 
     @property
@@ -127,26 +130,49 @@ def load() -> Encoder:
     return read(package_dir())
 
 
+_DTYPES = {"F16": "<f2", "F32": "<f4"}
+
+
+def _mapped_tensor(path: Path, name: str) -> np.ndarray:
+    """One tensor of a safetensors file, memory-mapped where it lies (read-only, as stored).
+
+    The format is an 8-byte little-endian header length, a JSON header giving each tensor's
+    dtype, shape and byte range, then the data. Mapping it instead of reading it (as
+    `safetensors` does) means a query touches only its own tokens' rows: a cold search does not
+    read 16 MB, and a server does not hold them in memory.
+    """
+    import numpy as np
+
+    with path.open("rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        if not 2 <= length <= 1 << 24:
+            raise ValueError(f"a safetensors header of {length} bytes")
+        info = json.loads(handle.read(length))[name]
+    dtype = np.dtype(_DTYPES[info["dtype"]])
+    shape = tuple(int(n) for n in info["shape"])
+    start, end = (int(n) for n in info["data_offsets"])
+    if end - start != dtype.itemsize * int(np.prod(shape)) or \
+            8 + length + end > path.stat().st_size:
+        raise ValueError(f"tensor {name} does not fit its file")
+    return np.memmap(path, dtype=dtype, mode="r", offset=8 + length + start, shape=shape)
+
+
 def read(folder: Path) -> Encoder:
     """The model from a `wordllama` package folder, or one clear `ModelUnavailable`."""
     weights, tokenizer_file = folder / WEIGHTS, folder / TOKENIZER
     hint = "reinstall it (pip install --force-reinstall wordllama), or search with --mode words"
     try:
-        import numpy as np
-        from safetensors import safe_open
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise ModelUnavailable(f"the embedding model cannot be loaded ({exc.name} is missing)",
                                hint) from exc
     try:
-        with safe_open(str(weights), framework="np") as handle:
-            # Kept as stored (float16, 16 MB); rows become float32 as they are pooled.
-            table = np.ascontiguousarray(handle.get_tensor(TENSOR))
+        table = _mapped_tensor(weights, TENSOR)
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
     except FileNotFoundError as exc:
         raise ModelUnavailable(f"the embedding model's file {exc.filename or weights} is missing",
                                hint) from exc
-    except Exception as exc:  # safetensors and tokenizers raise their own kinds, or plain ones
+    except Exception as exc:  # a damaged header (ValueError, KeyError...) or tokenizers' own
         raise ModelUnavailable(f"the embedding model's files in {folder} are damaged "
                                f"({exc.__class__.__name__})", hint) from exc
     if table.ndim != 2 or table.shape[1] != DIM:
