@@ -509,6 +509,8 @@ def stats_command(as_json: bool, config: Config) -> None:
         "built_at": opened.manifest.built_at,
         "fingerprint": opened.manifest.fingerprint,
         "format": opened.manifest.format,
+        "model": opened.manifest.model,
+        "dim": opened.manifest.dim,
         "size_bytes": opened.size(),
         "passages": len(passages),
         "documents": [
@@ -525,6 +527,8 @@ def stats_command(as_json: bool, config: Config) -> None:
     click.echo(f"Index: {data['index']} ({data['size_bytes'] / 1024:.0f} KiB, "
                f"built {data['built_at']})")
     click.echo(f"Passages: {data['passages']}, {data['tagged']} with an objective")
+    click.echo(f"Vectors: {data['model']} ({data['dim']} dimensions)" if data["model"] else
+               "Vectors: none (built without the embedding model: search by words only)")
     for d in data["documents"]:
         click.echo(f"  {d['id']}: {d['title']} ({d['country']}, {d['year']}), "
                    f"{d['passages']} passages")

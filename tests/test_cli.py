@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from search.cli import main
 from search.config import CORPUS_ENV, INDEX_ENV, Config
 from search.index import CURRENT
+from search.meaning import model
 from search.models import Passage
 from search.render import passage_dict, results_dict
 from search.results import Request, make_filters, search
@@ -309,6 +310,7 @@ def test_stats_json(japan_config: Config, japan_passages: tuple[Passage, ...]) -
     assert data["by_objective_source"] == dict(Counter(p.objective_source
                                                        for p in japan_passages))
     assert data["size_bytes"] > 0
+    assert (data["model"], data["dim"]) == (model.model_name(), 256)
     assert Path(data["index"]).parent.parent == japan_config.index
 
 
@@ -316,6 +318,7 @@ def test_stats_text(japan_config: Config) -> None:
     result = cli(japan_config, "stats")
     assert result.exit_code == 0
     assert "Passages: 36, 35 with an objective" in result.stdout
+    assert f"Vectors: {model.model_name()} (256 dimensions)" in result.stdout
 
 
 # ---- help, entry points, set-up errors -------------------------------------------------------
