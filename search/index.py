@@ -533,7 +533,7 @@ def _publish(config: Config, documents: tuple[Document, ...],
             write_facets(temporary, searcher)
             if encoder is not None:
                 vectors.write(temporary, searcher.reader(), encoder,
-                              {**_reused(reuse), **known})
+                              {**vectors.previous(reuse), **known})
         (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
         manifest = Manifest(
@@ -569,17 +569,6 @@ def _publish(config: Config, documents: tuple[Document, ...],
     # Readers that opened the previous build may still be using it; older ones go.
     _prune(builds, keep={final.name, previous.name if previous else ""})
     return manifest
-
-
-def _reused(build_dir: Path | None) -> dict[str, Any]:
-    """The vectors of `build_dir` by passage id ({} if it has none or cannot be read)."""
-    if build_dir is None:
-        return {}
-    try:
-        with whoosh_index.open_dir(str(build_dir)).reader() as reader:
-            return vectors.previous(build_dir, reader)
-    except (OSError, ValueError, EOFError, whoosh_index.IndexError):
-        return {}
 
 
 def write_error(index_dir: Path, exc: OSError) -> IndexUnavailable:

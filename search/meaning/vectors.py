@@ -54,17 +54,20 @@ def ids_by_docnum(reader: IndexReader) -> list[str | None]:
     return ids
 
 
-def previous(build_dir: Path | None, reader: IndexReader | None) -> dict[str, Any]:
-    """The vectors of an earlier build by passage id, to reuse them; {} when it has none."""
-    if build_dir is None or reader is None or not (build_dir / VECTORS).is_file():
+def previous(build_dir: Path | None) -> dict[str, Any]:
+    """The vectors of an earlier build by passage id, to reuse them; {} when it has none or
+    they cannot be read (its passages are then embedded again)."""
+    if build_dir is None or not (build_dir / VECTORS).is_file():
         return {}
     import numpy as np
+    from whoosh import index as whoosh_index
 
     try:
         rows = np.load(build_dir / VECTORS, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError):
-        return {}  # damaged: its passages are embedded again
-    ids = ids_by_docnum(reader)
+        with whoosh_index.open_dir(str(build_dir)).reader() as reader:
+            ids = ids_by_docnum(reader)
+    except (OSError, ValueError, EOFError, whoosh_index.IndexError):
+        return {}
     if rows.ndim != 2 or rows.shape[0] != len(ids):
         return {}
     return {pid: rows[n] for n, pid in enumerate(ids) if pid is not None}
