@@ -180,6 +180,10 @@ class OpenIndex:
         without the model."""
         with self.searching() as searcher:
             rows = searcher.doc_count_all()
+        # Checked here, on first use, not when the build is opened: a search by words never
+        # reads them, and at 1,000 reviews their checksum alone is tens of milliseconds.
+        with damage_is_reported(self.path):
+            _check_files(self.path, self.manifest, only=vectors.VECTORS)
         return vectors.open_rows(self.path, self.manifest.model, self.manifest.dim, rows)
 
     def size(self) -> int:
@@ -346,7 +350,10 @@ class LiveIndex:
         # Its files close as soon as the last request on it is done with it, not whenever the
         # collector gets to them (which warns, and keeps deleted builds on disk until then).
         weakref.finalize(opened, opened._searcher.close)
-        opened.vectors  # noqa: B018 - memory-mapped now, while the folder surely exists
+        # Memory-mapped now, while the folder surely exists. Damaged, they are reported by each
+        # search by meaning, and searches by words still answer.
+        with contextlib.suppress(IndexUnavailable):
+            opened.vectors  # noqa: B018
         return opened
 
 
@@ -364,9 +371,12 @@ def _crc32(path: Path) -> int:
     return crc
 
 
-def _check_files(build_dir: Path, manifest: Manifest) -> None:
-    """Every file the manifest lists, with the size and bytes it was built with."""
+def _check_files(build_dir: Path, manifest: Manifest, only: str | None = None) -> None:
+    """Every file the manifest lists (or `only` that one; the vectors are checked when they are
+    first used), with the size and bytes it was built with."""
     for name, size, crc in manifest.files:
+        if (name != only) if only else (name == vectors.VECTORS):
+            continue
         path = build_dir / name
         if not path.is_file():
             problem = "is missing"
