@@ -35,7 +35,7 @@ def take(index_dir: Path) -> dict[str, list[list[object]]]:
     snapshot: dict[str, list[list[object]]] = {}
     for text, objective in queries():
         filters = make_filters(opened, objectives=[objective] if objective else [])
-        results = search(opened, Request(text, filters, 1, 10))
+        results = search(opened, Request(text, filters, 1, 10, mode="words"))
         results_text(results)  # highlights and facets are computed as the CLI shows them
         key = f"{text} | objective {objective}" if objective else text
         snapshot[key] = [[h.passage.id, h.score] for h in results.hits] + [

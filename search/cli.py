@@ -25,6 +25,7 @@ from .cite import render as render_citation
 from .config import CORPUS_ENV, INDEX_ENV, Config
 from .errors import BadInput, GcmSearchError
 from .index import Manifest, OpenIndex, build, current_build, open_index
+from .meaning.fuse import MODES
 from .models import KINDS
 from .render import (
     compare_dict,
@@ -34,6 +35,8 @@ from .render import (
     passage_text,
     results_dict,
     results_text,
+    similar_dict,
+    similar_text,
     verdict_text,
 )
 from .results import (
@@ -168,17 +171,22 @@ def main() -> None:
               help="Results per page.")
 @click.option("-p", "--page", default=1, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--syntax", is_flag=True,
-              help="Read the query as Whoosh query language (AND, OR, NOT, field:value, *).")
+              help="Read the query as Whoosh query language (AND, OR, NOT, field:value, *); "
+                   "searches by words.")
+@click.option("-m", "--mode", type=click.Choice(MODES), default="hybrid", show_default=True,
+              help="words (BM25F), meaning (nearest passages by the embedding model), or "
+                   "hybrid (both, blended).")
 @json_option
 @index_options
 def search_command(query: tuple[str, ...], objective: tuple[str, ...], cluster: tuple[str, ...],
                    section: tuple[str, ...], kind: tuple[str, ...], country: tuple[str, ...],
                    year: tuple[str, ...], language: tuple[str, ...], limit: int, page: int,
-                   syntax: bool, as_json: bool, config: Config) -> None:
+                   syntax: bool, mode: str, as_json: bool, config: Config) -> None:
     """Search passages. QUERY is plain words; "quoted phrases" match exactly.
 
-    With no QUERY but a filter, lists the filtered passages in document order.
-    Exits 0 when something is found, 1 when nothing is.
+    By default words and meaning are blended: passages that say the same in other words are
+    found too, marked "related by meaning". With no QUERY but a filter, lists the filtered
+    passages in document order. Exits 0 when something is found, 1 when nothing is.
     """
     text = " ".join(query).strip()
     if not text and not any((objective, cluster, section, kind, country, year, language)):
@@ -186,12 +194,40 @@ def search_command(query: tuple[str, ...], objective: tuple[str, ...], cluster: 
     opened = _open(config)
     filters = make_filters(opened, objectives=objective, clusters=cluster, sections=section,
                            kinds=kind, countries=country, years=year, languages=language)
-    results = search(opened, Request(text, filters, page, limit, syntax))
+    results = search(opened, Request(text, filters, page, limit, syntax, mode))
     if as_json:
         _echo_json(results_dict(results))
     else:
         click.echo(results_text(results, ansi=_ansi()))
     sys.exit(0 if results.total else 1)
+
+
+@main.command("similar")
+@click.argument("passage_id")
+@click.option("--other-documents", is_flag=True, help="Only passages of other reviews.")
+@click.option("-o", "--objective", "objective", multiple=True,
+              help="GCM objective: a number (10) or words (trafficking). Repeat for any of them.")
+@click.option("-c", "--country", multiple=True, help="Country name or ISO3 code.")
+@click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="How many passages.")
+@json_option
+@index_options
+def similar_command(passage_id: str, other_documents: bool, objective: tuple[str, ...],
+                    country: tuple[str, ...], limit: int, as_json: bool, config: Config) -> None:
+    """The passages nearest PASSAGE_ID in meaning (by the embedding model), itself excluded.
+
+    Exits 0 when something is found, 1 when nothing is (or the id is unknown).
+    """
+    from .meaning.similar import similar
+
+    opened = _open(config)
+    filters = make_filters(opened, objectives=objective, countries=country)
+    found = similar(opened, passage_id, filters, other_documents, limit)
+    if as_json:
+        _echo_json(similar_dict(found))
+    else:
+        click.echo(similar_text(found))
+    sys.exit(0 if found.hits else 1)
 
 
 @main.command("show")
@@ -473,6 +509,8 @@ def stats_command(as_json: bool, config: Config) -> None:
         "built_at": opened.manifest.built_at,
         "fingerprint": opened.manifest.fingerprint,
         "format": opened.manifest.format,
+        "model": opened.manifest.model,
+        "dim": opened.manifest.dim,
         "size_bytes": opened.size(),
         "passages": len(passages),
         "documents": [
@@ -489,6 +527,8 @@ def stats_command(as_json: bool, config: Config) -> None:
     click.echo(f"Index: {data['index']} ({data['size_bytes'] / 1024:.0f} KiB, "
                f"built {data['built_at']})")
     click.echo(f"Passages: {data['passages']}, {data['tagged']} with an objective")
+    click.echo(f"Vectors: {data['model']} ({data['dim']} dimensions)" if data["model"] else
+               "Vectors: none (built without the embedding model: search by words only)")
     for d in data["documents"]:
         click.echo(f"  {d['id']}: {d['title']} ({d['country']}, {d['year']}), "
                    f"{d['passages']} passages")

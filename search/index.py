@@ -33,7 +33,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import reading as whoosh_reading
@@ -47,10 +47,17 @@ from .analysis import ANALYSIS_VERSION, language
 from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
+from .meaning import model, vectors
+from .meaning.infer import infer
 from .models import Document, Passage
 from .postings import write_facets
 from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields, weighting
 from .versions import CHUNKER_VERSION
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .meaning.model import Encoder
 
 try:
     import fcntl
@@ -61,7 +68,10 @@ except ImportError:  # pragma: no cover - Windows: builds are not serialised bet
 _CORRUPT: tuple[type[Exception], ...] = tuple(
     c for c in (getattr(whoosh_reading, "CorruptIndexError", None),) if c is not None)
 
-FORMAT = f"chunker {CHUNKER_VERSION}, analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}"
+# "vectors 1": every build carries its passage vectors (or records that the model was missing),
+# so builds made before them are rebuilt.
+FORMAT = (f"chunker {CHUNKER_VERSION}, analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}, "
+          "vectors 1")
 CURRENT = "CURRENT"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
@@ -90,6 +100,12 @@ class Manifest:
     files: tuple[tuple[str, int, int], ...] = ()
     """Each file of the build but the manifest: name, bytes, CRC-32. Whoosh checks none of its
     bytes, and a damaged field-length table gives wrong scores without an error."""
+    model: str = ""
+    """The embedding model (name, version, configuration) of the build's vectors; "" when it
+    was built without it (the model was unavailable): then it searches by words only."""
+    dim: int = 0
+    model_files: str = ""
+    """The model's files when the build was made (`model.stamp()`)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,6 +122,9 @@ class Manifest:
             passages=int(data["passages"]),
             documents=tuple(Document.from_dict(d) for d in data["documents"]),
             files=tuple((str(n), int(b), int(c)) for n, b, c in data.get("files", ())),
+            model=str(data.get("model", "")),
+            dim=int(data.get("dim", 0)),
+            model_files=str(data.get("model_files", "")),
         )
 
 
@@ -155,6 +174,18 @@ class OpenIndex:
             learned = {}
         return Lexicon.build(CURATED, {k: tuple(v) for k, v in learned.items()})
 
+    @functools.cached_property
+    def vectors(self) -> np.ndarray | None:
+        """One unit vector per document number, memory-mapped; None when the build was made
+        without the model."""
+        with self.searching() as searcher:
+            rows = searcher.doc_count_all()
+        # Checked here, on first use, not when the build is opened: a search by words never
+        # reads them, and at 1,000 reviews their checksum alone is tens of milliseconds.
+        with damage_is_reported(self.path):
+            _check_files(self.path, self.manifest, only=vectors.VECTORS)
+        return vectors.open_rows(self.path, self.manifest.model, self.manifest.dim, rows)
+
     def size(self) -> int:
         return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
 
@@ -180,7 +211,22 @@ def fingerprint(config: Config) -> str:
 
 
 def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
-    """Read and chunk every document of the corpus, in catalog order."""
+    """Read and chunk every document of the corpus, in catalog order, with inferred tags."""
+    documents, passages = _chunked(config)
+    return documents, _understood(passages)[0]
+
+
+def _understood(chunked: Sequence[Passage]) -> tuple[list[Passage], Encoder | None,
+                                                     dict[str, Any]]:
+    """The passages embedded once, and given the objectives inferred from them: the passages,
+    the model (None when unavailable) and their vectors by id."""
+    encoder = vectors.encoder_or_none()
+    rows = vectors.embed(encoder, chunked) if encoder is not None and chunked else None
+    passages = list(infer(chunked, rows, encoder))
+    return passages, encoder, vectors.by_id(passages, rows) if rows is not None else {}
+
+
+def _chunked(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
     from . import corpus  # the readers and the chunker: loaded only when something is built
     from .passages import chunk
 
@@ -218,7 +264,8 @@ def is_fresh(config: Config) -> bool:
 
 def _matches(manifest: Manifest | None, wanted: str) -> bool:
     """Whether a build's manifest says it was made from this corpus by this code."""
-    return manifest is not None and manifest.fingerprint == wanted and manifest.format == FORMAT
+    return (manifest is not None and manifest.fingerprint == wanted and manifest.format == FORMAT
+            and vectors.is_current(manifest.model, manifest.model_files))
 
 
 def open_index(
@@ -303,6 +350,10 @@ class LiveIndex:
         # Its files close as soon as the last request on it is done with it, not whenever the
         # collector gets to them (which warns, and keeps deleted builds on disk until then).
         weakref.finalize(opened, opened._searcher.close)
+        # Memory-mapped now, while the folder surely exists. Damaged, they are reported by each
+        # search by meaning, and searches by words still answer.
+        with contextlib.suppress(IndexUnavailable):
+            opened.vectors  # noqa: B018
         return opened
 
 
@@ -320,9 +371,12 @@ def _crc32(path: Path) -> int:
     return crc
 
 
-def _check_files(build_dir: Path, manifest: Manifest) -> None:
-    """Every file the manifest lists, with the size and bytes it was built with."""
+def _check_files(build_dir: Path, manifest: Manifest, only: str | None = None) -> None:
+    """Every file the manifest lists (or `only` that one; the vectors are checked when they are
+    first used), with the size and bytes it was built with."""
     for name, size, crc in manifest.files:
+        if (name != only) if only else (name == vectors.VECTORS):
+            continue
         path = build_dir / name
         if not path.is_file():
             problem = "is missing"
@@ -362,7 +416,8 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
 
 
 def _rebuild(config: Config, progress: Progress | None) -> Manifest:
-    documents, passages = load_passages(config)
+    documents, chunked = _chunked(config)
+    passages, encoder, known = _understood(chunked)
 
     def fill(path: Path) -> dict[str, tuple[str, ...]]:
         ix = whoosh_index.create_in(str(path), schema())
@@ -370,7 +425,7 @@ def _rebuild(config: Config, progress: Progress | None) -> Manifest:
         _add(ix, passages, _order_base(passages), progress)
         return learn(p.text for p in passages)
 
-    return _publish(config, documents, fill)
+    return _publish(config, documents, fill, encoder, known)
 
 
 def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] = (),
@@ -396,6 +451,7 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
     for document in (d for d in documents if d.id in added):
         source = read_source(config.corpus / document.file)
         new.extend(chunk(document, source.text, source.blocks))
+    new, encoder, known = _understood(new)
 
     def fill(path: Path) -> dict[str, tuple[str, ...]]:
         shutil.rmtree(path)
@@ -418,7 +474,7 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
         learned.update(learn(p.text for p in new))
         return learned
 
-    return _publish(config, documents, fill)
+    return _publish(config, documents, fill, encoder, known, reuse=current)
 
 
 DOCUMENT_ORDER = 1_000_000
@@ -468,9 +524,14 @@ def _learned(build_dir: Path) -> dict[str, tuple[str, ...]]:
 
 
 def _publish(config: Config, documents: tuple[Document, ...],
-             fill: Callable[[Path], dict[str, tuple[str, ...]]]) -> Manifest:
-    """Make a build aside with `fill`, record its manifest, and swap it in atomically."""
+             fill: Callable[[Path], dict[str, tuple[str, ...]]], encoder: Encoder | None,
+             known: dict[str, Any], reuse: Path | None = None) -> Manifest:
+    """Make a build aside with `fill`, record its manifest, and swap it in atomically.
+
+    With the model, the build gets its vectors: those `known` by passage id, then those of the
+    `reuse` build (the one an addition extends), the rest embedded now."""
     started = time.perf_counter()
+    model_files = model.stamp()
     builds = config.index / BUILDS
     _remove_stale_temporaries(builds)
     temporary = builds / f".tmp-{uuid.uuid4().hex[:12]}"
@@ -480,6 +541,9 @@ def _publish(config: Config, documents: tuple[Document, ...],
         with whoosh_index.open_dir(str(temporary)).searcher() as searcher:
             count = searcher.doc_count()
             write_facets(temporary, searcher)
+            if encoder is not None:
+                vectors.write(temporary, searcher.reader(), encoder,
+                              {**vectors.previous(reuse), **known})
         (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
         manifest = Manifest(
@@ -490,6 +554,9 @@ def _publish(config: Config, documents: tuple[Document, ...],
             passages=count,
             documents=documents,
             files=_checksums(temporary),
+            model=encoder.name if encoder is not None else "",
+            dim=encoder.dim if encoder is not None else 0,
+            model_files=model_files,
         )
         (temporary / MANIFEST).write_text(json.dumps(manifest.to_dict(), indent=2),
                                           encoding="utf-8")

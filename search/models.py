@@ -132,6 +132,11 @@ class Hit:
     segments: tuple[tuple[str, bool], ...]
     """The passage text cut into (text, matched) pieces, for any highlight format."""
     citation: str
+    match: str = "words"
+    """What found it: "words", "meaning" or "both"."""
+    scores: tuple[float | None, float | None] = (None, None)
+    """The component scores: (words: BM25F, meaning: cosine); None where a channel did not
+    score it."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,8 @@ class Results:
     suggestion: str | None = None
     searched: str = ""
     """The query actually searched: the user's words, or their correction."""
+    mode: str = "words"
+    """How it was searched: "words", "meaning" or "hybrid"."""
 
     @property
     def pages(self) -> int:

@@ -16,7 +16,12 @@ from .models import OBJECTIVE_SOURCES, Hit, Passage, Results
 from .results import Comparison
 
 if TYPE_CHECKING:
+    from .meaning.similar import Similar
     from .verify import Verdict
+
+
+RELATED = "(related by meaning)"
+"""The mark of a passage found by meaning alone: none of the query's words are in it."""
 
 
 def objective_rows(passages: Iterable[Passage]) -> list[dict[str, Any]]:
@@ -73,12 +78,15 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "citation": hit.citation,
         "spans": [list(s) for s in p.spans],
         "sha256": p.sha256,
+        "match": hit.match,
+        "scores": {"words": hit.scores[0], "meaning": hit.scores[1]},
     }
 
 
 def results_dict(results: Results) -> dict[str, Any]:
     return {
         "query": results.query,
+        "mode": results.mode,
         "filters": results.filters,
         "total": results.total,
         "page": results.page,
@@ -118,9 +126,10 @@ def results_text(results: Results, ansi: bool = False) -> str:
     for hit in results.hits:
         p = hit.passage
         score = f"  score {hit.score:.2f}" if hit.score else ""
+        related = f"  {RELATED}" if hit.match == "meaning" else ""
         lines += [
             "",
-            f"{hit.rank:>2}. {p.id}{score}",
+            f"{hit.rank:>2}. {p.id}{score}{related}",
             f"    {where(p)}",
             f"    {objectives_line(p)}",
             f"    {style(hit.segments)}",
@@ -129,6 +138,35 @@ def results_text(results: Results, ansi: bool = False) -> str:
     if results.hits:
         lines.append("")
         lines += facets_text(results.facets)
+    return "\n".join(lines)
+
+
+def similar_dict(found: Similar) -> dict[str, Any]:
+    return {
+        "id": found.of.id,
+        "filters": found.filters,
+        "other_documents": found.other_documents,
+        "total": len(found.hits),
+        "results": [hit_dict(h) for h in found.hits],
+    }
+
+
+def similar_text(found: Similar) -> str:
+    where_ = " in other documents" if found.other_documents else ""
+    filters = "; ".join(f"{k} {', '.join(v)}" for k, v in found.filters.items())
+    noun = "passage" if len(found.hits) == 1 else "passages"
+    lines = [f"{len(found.hits)} {noun} similar in meaning to {found.of.id}{where_}"
+             f"{' where ' + filters if filters else ''}"]
+    for hit in found.hits:
+        p = hit.passage
+        lines += [
+            "",
+            f"{hit.rank:>2}. {p.id}  similarity {hit.score:.2f}",
+            f"    {where(p)}",
+            f"    {objectives_line(p)}",
+            f"    {p.text}",
+            f"    {hit.citation}",
+        ]
     return "\n".join(lines)
 
 

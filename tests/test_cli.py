@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from search.cli import main
 from search.config import CORPUS_ENV, INDEX_ENV, Config
 from search.index import CURRENT
+from search.meaning import model
 from search.models import Passage
 from search.render import passage_dict, results_dict
 from search.results import Request, make_filters, search
@@ -51,7 +52,7 @@ def _json(result: Result) -> Any:
 
 def test_search_trafficking_objective_10(japan_config: Config) -> None:
     """The issue's example: right passages, in order, each with its citation."""
-    result = cli(japan_config, "search", "trafficking", "--objective", "10")
+    result = cli(japan_config, "search", "trafficking", "--objective", "10", "--mode", "words")
     assert result.exit_code == 0, result.stderr
     ids = re.findall(r"^\s*\d+\. (\S+)", result.stdout, flags=re.MULTILINE)
     assert ids[:3] == [f"{JP}:2a.6", f"{JP}:2a.7", f"{JP}:2b.1"]
@@ -95,8 +96,8 @@ def test_json_has_the_issue_keys_and_documented_extras(japan_config: Config) -> 
     """The issue's keys, plus the documented extras (paging, the searched text, and per hit
     the cluster, objective labels, spans and sha256), and nothing else."""
     data = _json(cli(japan_config, "search", "trafficking", "--json"))
-    assert set(data) == ENVELOPE | {"pages", "limit", "searched"}
-    extras = {"cluster", "objective_labels", "spans", "sha256"}
+    assert set(data) == ENVELOPE | {"pages", "limit", "searched", "mode"}
+    extras = {"cluster", "objective_labels", "spans", "sha256", "match", "scores"}
     assert all(set(hit) == HIT | extras for hit in data["results"])
 
 
@@ -309,6 +310,7 @@ def test_stats_json(japan_config: Config, japan_passages: tuple[Passage, ...]) -
     assert data["by_objective_source"] == dict(Counter(p.objective_source
                                                        for p in japan_passages))
     assert data["size_bytes"] > 0
+    assert (data["model"], data["dim"]) == (model.model_name(), 256)
     assert Path(data["index"]).parent.parent == japan_config.index
 
 
@@ -316,6 +318,7 @@ def test_stats_text(japan_config: Config) -> None:
     result = cli(japan_config, "stats")
     assert result.exit_code == 0
     assert "Passages: 36, 35 with an objective" in result.stdout
+    assert f"Vectors: {model.model_name()} (256 dimensions)" in result.stdout
 
 
 # ---- help, entry points, set-up errors -------------------------------------------------------

@@ -62,13 +62,15 @@ def snapshot(config: Config) -> Snapshot:
 def japan_hits(config: Config) -> list[tuple[str, float]]:
     """Ids and scores of the Japan query used to see whether Japan's passages changed."""
     results = search(open_index(config, build_if_needed=False),
-                     Request("trafficking", Filters(countries=("Japan",)), limit=100))
+                     Request("trafficking", Filters(countries=("Japan",)), limit=100,
+                             mode="words"))
     return [(h.passage.id, h.score) for h in results.hits]
 
 
 def found_ids(config: Config, query: str, country: str | None = None) -> list[str]:
     filters = Filters(countries=(country,)) if country else Filters()
-    results = search(open_index(config, build_if_needed=False), Request(query, filters, limit=100))
+    results = search(open_index(config, build_if_needed=False),
+                     Request(query, filters, limit=100, mode="words"))
     return [h.passage.id for h in results.hits]
 
 

@@ -97,7 +97,7 @@ def test_with_a_query_each_country_best_first(opened: OpenIndex, query: str) -> 
     assert counts == sorted(counts, reverse=True)
     for country, count, hits in comparison.countries:
         alone = search(opened, Request(query, Filters(objectives=(10,), countries=(country,)),
-                                       limit=100))
+                                       limit=100, mode="words"))
         assert [h.passage.id for h in hits] == [h.passage.id for h in alone.hits]
         assert count == alone.total == len(hits)
         scores = [h.score for h in hits]

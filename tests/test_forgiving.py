@@ -74,7 +74,7 @@ def test_name_matches_as_a_phrase_not_a_bag_of_words(japan_index: OpenIndex) -> 
 )
 def test_typos_are_corrected_and_said(japan_index: OpenIndex, typo: str, meant: str,
                                       expected: str) -> None:
-    results = search(japan_index, Request(typo))
+    results = search(japan_index, Request(typo, mode="words"))
     assert results.suggestion == f"Showing results for {meant}"
     assert results.searched == meant
     assert expected in [h.passage.id.removeprefix(f"{JP}:") for h in results.hits[:3]]

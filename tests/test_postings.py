@@ -162,7 +162,7 @@ def test_a_ranking_is_every_match_sorted_by_score(opened: OpenIndex, searcher: S
     search scores every match that may place, from the cached postings."""
     for text, objective in perf.QUERIES:
         filters = make_filters(opened, objectives=[str(objective)] if objective else ())
-        found = search(opened, Request(text, filters, page, 10))
+        found = search(opened, Request(text, filters, page, 10, mode="words"))
         # The units the search kept: words the index lacks are corrected or left out.
         units, _ = results._known(searcher, parse(text, opened.lexicon, opened.languages).units)
         allowed = None

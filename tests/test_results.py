@@ -35,8 +35,10 @@ CITATION_2A6 = ("Government of Japan, Voluntary GCM review by Japan (2022), sect
 
 
 def _run(opened: OpenIndex, text: str = "", limit: int = MAX_LIMIT, page: int = 1,
-         syntax: bool = False, **filters: Iterable[str]) -> Results:
-    return search(opened, Request(text, make_filters(opened, **filters), page, limit, syntax))
+         syntax: bool = False, mode: str = "words", **filters: Iterable[str]) -> Results:
+    """A search by words unless `mode` says otherwise: these tests pin the lexical ranking."""
+    return search(opened, Request(text, make_filters(opened, **filters), page, limit, syntax,
+                                  mode))
 
 
 def _ids(results: Results) -> list[str]:

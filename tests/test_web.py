@@ -164,8 +164,8 @@ def test_home_has_a_labelled_form_and_the_objectives(client: FlaskClient) -> Non
     query = one(form, 'input[name="q"]')
     assert one(soup, f'label[for="{query["id"]}"]')
     controls = form.select("input, select, textarea")
-    assert {c["name"] for c in controls} == {"q", "objective", "section", "kind", "country",
-                                              "year"}
+    assert {c["name"] for c in controls} == {"q", "mode", "objective", "section", "kind",
+                                              "country", "year"}
     for control in controls:
         labelled = control.get("id") and soup.select(f'label[for="{control["id"]}"]')
         assert labelled or control.find_parent("label"), control
@@ -220,7 +220,7 @@ def test_the_form_keeps_the_request(client: FlaskClient) -> None:
 
 def test_results_for_trafficking_objective_10(client: FlaskClient) -> None:
     """The issue's example: six passages, the best first, with the count line."""
-    soup = page(client, "/?q=trafficking&objective=10")
+    soup = page(client, "/?q=trafficking&objective=10&mode=words")
     ids = hit_ids(soup)
     assert len(ids) == 6
     assert ids[:3] == [f"{JP}:2a.6", f"{JP}:2a.7", f"{JP}:2b.1"]
@@ -327,12 +327,13 @@ def test_active_filter_chip_removes_the_filter(client: FlaskClient) -> None:
 
 
 def test_selected_objective_facet_given_as_words_toggles_off(client: FlaskClient) -> None:
-    narrowed = page(client, "/?q=victims&objective=trafficking")
+    narrowed = page(client, "/?q=victims&objective=trafficking&mode=words")
     assert summary(narrowed) == "6 passages for “victims”"
     chosen = facet_link(narrowed, "objective", "10 - Trafficking")
     assert "selected" in chosen["class"]  # shown as chosen...
     back = page(client, str(chosen["href"]))  # ...so following it must undo it
-    assert summary(back) == summary(page(client, "/?q=victims")) == "8 passages for “victims”"
+    assert summary(back) == summary(page(client, "/?q=victims&mode=words")) == \
+        "8 passages for “victims”"
 
 
 def test_pagination_continues_without_overlap(client: FlaskClient) -> None:

@@ -7,8 +7,9 @@ text's vector is the mean of its tokens' rows, normalised to unit length, which 
 
 The `wordllama` package itself is never imported: importing it costs about 240 ms (pydantic,
 requests) and its `load()` looks for the tokenizer where the wheel does not put it and then tries
-the network. Here the two files are read directly from the installed package's folder with
-`safetensors` and `tokenizers`, so nothing can download anything.
+the network. Here the two files are read directly from the installed package's folder (the
+weights memory-mapped from their safetensors file, the tokenizer with `tokenizers`), so nothing
+can download anything.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import json
+import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,44 +37,28 @@ TENSOR = "embedding.weight"
 # Token ids, a few hundred per passage, are pooled in batches so that a build's gather of rows
 # (tokens x 256 floats) stays a few megabytes.
 BATCH = 256
-FEW_ROWS = 64
 
 
+@dataclass(frozen=True)
 class Encoder:
     """A loaded model: `embed` turns texts into rows of unit vectors (zero for empty texts)."""
 
-    def __init__(self, name: str, weights: Path, tokenizer: Any, vocabulary: int) -> None:
-        self.name = name
-        """What a build records, so that vectors of another model are never mixed in."""
-        self.weights = weights
-        self.tokenizer = tokenizer  # tokenizers.Tokenizer
-        self.vocabulary = vocabulary
-        self.dim = DIM
+    name: str
+    """What a build records, so that vectors of another model are never mixed in."""
+    table: Any  # np.ndarray (vocabulary, DIM), float16 as the wheel has it, memory-mapped
+    tokenizer: Any  # tokenizers.Tokenizer
 
-    @functools.cached_property
-    def table(self) -> np.ndarray:
-        """The whole table as float32, read when many rows are wanted (a build)."""
-        import numpy as np
-        from safetensors import safe_open
-
-        with safe_open(str(self.weights), framework="np") as handle:
-            return np.ascontiguousarray(handle.get_tensor(TENSOR), dtype=np.float32)
-
-    def rows(self, ids: np.ndarray) -> np.ndarray:
-        """The table's rows for `ids`, as float32. A query's few rows are read alone: converting
-        the whole table costs more than the rest of a query by meaning."""
-        import numpy as np
-
-        if "table" in self.__dict__ or len(ids) > FEW_ROWS:
-            return self.table[ids]
-        from safetensors import safe_open
-
-        with safe_open(str(self.weights), framework="np") as handle:
-            piece = handle.get_slice(TENSOR)
-            return np.concatenate([piece[i:i + 1] for i in ids.tolist()]).astype(np.float32)
+    @property
+    def dim(self) -> int:
+        return int(self.table.shape[1])
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+    def has_word(self, word: str) -> bool:
+        """Whether the tokenizer has `word` as one whole-word token (any of its cases)."""
+        return any(self.tokenizer.token_to_id(f"\u2581{w}") is not None
+                   for w in {word, word.lower(), word.capitalize()})
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np
@@ -87,8 +75,8 @@ class Encoder:
         """The mean of the tokens' rows (ids past the table are clamped, as WordLlama does)."""
         import numpy as np
 
-        ids = np.clip(np.asarray(token_ids, dtype=np.int64), 0, self.vocabulary - 1)
-        return self.rows(ids).sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+        ids = np.clip(np.asarray(token_ids, dtype=np.int64), 0, self.table.shape[0] - 1)
+        return self.table[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
 
 
 def normalise(rows: np.ndarray) -> np.ndarray:
@@ -117,10 +105,56 @@ def model_name() -> str:
     return f"{PACKAGE} {version} {CONFIG} {DIM}"
 
 
+def stamp() -> str:
+    """What the model's files are now (folder, sizes, modification times), "" when the package
+    is missing: a build made without the model is rebuilt once this changes. Only `stat`s, so
+    checking a build's freshness stays cheap."""
+    try:
+        folder = package_dir()
+    except ModelUnavailable:
+        return ""
+    parts = [str(folder)]
+    for name in (WEIGHTS, TOKENIZER):
+        try:
+            info = (folder / name).stat()
+        except OSError:
+            parts.append(f"{name} missing")
+            continue
+        parts.append(f"{name} {info.st_size} {info.st_mtime_ns}")
+    return "; ".join(parts)
+
+
 @functools.cache
 def load() -> Encoder:
     """The model, read once per process from the installed package; never downloads."""
     return read(package_dir())
+
+
+_DTYPES = {"F16": "<f2", "F32": "<f4"}
+
+
+def _mapped_tensor(path: Path, name: str) -> np.ndarray:
+    """One tensor of a safetensors file, memory-mapped where it lies (read-only, as stored).
+
+    The format is an 8-byte little-endian header length, a JSON header giving each tensor's
+    dtype, shape and byte range, then the data. Mapping it instead of reading it (as
+    `safetensors` does) means a query touches only its own tokens' rows: a cold search does not
+    read 16 MB, and a server does not hold them in memory.
+    """
+    import numpy as np
+
+    with path.open("rb") as handle:
+        (length,) = struct.unpack("<Q", handle.read(8))
+        if not 2 <= length <= 1 << 24:
+            raise ValueError(f"a safetensors header of {length} bytes")
+        info = json.loads(handle.read(length))[name]
+    dtype = np.dtype(_DTYPES[info["dtype"]])
+    shape = tuple(int(n) for n in info["shape"])
+    start, end = (int(n) for n in info["data_offsets"])
+    if end - start != dtype.itemsize * int(np.prod(shape)) or \
+            8 + length + end > path.stat().st_size:
+        raise ValueError(f"tensor {name} does not fit its file")
+    return np.memmap(path, dtype=dtype, mode="r", offset=8 + length + start, shape=shape)
 
 
 def read(folder: Path) -> Encoder:
@@ -128,25 +162,22 @@ def read(folder: Path) -> Encoder:
     weights, tokenizer_file = folder / WEIGHTS, folder / TOKENIZER
     hint = "reinstall it (pip install --force-reinstall wordllama), or search with --mode words"
     try:
-        from safetensors import safe_open
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise ModelUnavailable(f"the embedding model cannot be loaded ({exc.name} is missing)",
                                hint) from exc
     try:
-        with safe_open(str(weights), framework="np") as handle:
-            shape = tuple(handle.get_slice(TENSOR).get_shape())
-            handle.get_slice(TENSOR)[shape[0] - 1:shape[0]]  # reads: a cut-off file fails now
+        table = _mapped_tensor(weights, TENSOR)
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
     except FileNotFoundError as exc:
         raise ModelUnavailable(f"the embedding model's file {exc.filename or weights} is missing",
                                hint) from exc
-    except Exception as exc:  # safetensors and tokenizers raise their own kinds, or plain ones
+    except Exception as exc:  # a damaged header (ValueError, KeyError...) or tokenizers' own
         raise ModelUnavailable(f"the embedding model's files in {folder} are damaged "
                                f"({exc.__class__.__name__})", hint) from exc
-    if len(shape) != 2 or shape[1] != DIM:
-        raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape {shape}",
-                               hint)
+    if table.ndim != 2 or table.shape[1] != DIM:
+        raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape "
+                               f"{table.shape}", hint)
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    return Encoder(model_name(), weights, tokenizer, shape[0])
+    return Encoder(model_name(), table, tokenizer)

@@ -23,9 +23,11 @@ from ..analysis import language
 from ..cite import FORMATS, as_text, citation, quote_of
 from ..cite import render as render_citation
 from ..corpus import source_of
-from ..errors import BadInput, CorpusError, GcmSearchError, NotFound
+from ..errors import BadInput, CorpusError, GcmSearchError, ModelUnavailable, NotFound
 from ..highlight import as_html
 from ..index import LiveIndex, OpenIndex
+from ..meaning.fuse import MODES
+from ..meaning.similar import similar
 from ..models import KINDS, Passage, Results
 from ..query import MAX_QUERY_CHARS, Filters
 from ..render import (
@@ -34,6 +36,7 @@ from ..render import (
     objective_rows,
     passage_dict,
     results_dict,
+    similar_dict,
     where,
 )
 from ..results import (
@@ -41,6 +44,7 @@ from ..results import (
     MAX_PAGE,
     Request,
     all_passages,
+    check_mode,
     compare,
     document_rows,
     make_filters,
@@ -55,6 +59,7 @@ log = logging.getLogger("gcm_search.web")
 FILTERS = ("objective", "cluster", "section", "kind", "country", "language", "year")
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish"}
 DEFAULT_LIMIT = 10
+DEFAULT_MODE = "hybrid"
 WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
@@ -89,8 +94,9 @@ def _search_request(index: OpenIndex) -> Request:
                            sections=values["section"], kinds=values["kind"],
                            countries=values["country"], years=values["year"],
                            languages=values["language"])
+    mode = check_mode(request.args.get("mode", "").strip() or DEFAULT_MODE)
     return Request(text.strip(), filters, _int_arg("page", 1, 1, MAX_PAGE),
-                   _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
+                   _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), mode=mode)
 
 
 def _active(filters: Filters) -> dict[str, list[str]]:
@@ -104,7 +110,7 @@ def _active(filters: Filters) -> dict[str, list[str]]:
     are the ones the search reads.
     """
     state = {**filters.to_dict(),
-             **{name: request.args.getlist(name)[:1] for name in ("q", "limit")}}
+             **{name: request.args.getlist(name)[:1] for name in ("q", "limit", "mode")}}
     return {k: vs for k, vs in state.items() if any(v.strip() for v in vs)}
 
 
@@ -147,6 +153,8 @@ def home() -> str:
         clusters=_clusters(),
         kinds=KINDS,
         documents=index.manifest.documents,
+        modes=MODES,
+        mode=search_request.mode,
         languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in index.languages
                    if any(language(d.language) == code for d in index.manifest.documents)],
     )
@@ -186,7 +194,26 @@ def _passage_page(index: OpenIndex, passage_id: str) -> str:
         before=[p for p in around if p.position < found.position],
         after=[p for p in around if p.position > found.position],
         anchor=anchor_id(found),
+        similar=_similar_view(index, found),
     )
+
+
+SIMILAR_SHOWN = 5
+
+
+def _similar_view(index: OpenIndex, found: Passage) -> dict[str, Any]:
+    """The passages of other reviews nearest `found`; with one review in the corpus, this
+    review's, under a heading that says so. A build without vectors shows why there are none."""
+    try:
+        others = similar(index, found.id, other_documents=True, limit=SIMILAR_SHOWN)
+        if len(index.manifest.documents) > 1:
+            note = "" if others.hits else "No passage of another review is close in meaning."
+            return {"note": note, "heading": "", "hits": others.hits}
+        same = similar(index, found.id, limit=SIMILAR_SHOWN)
+    except ModelUnavailable as exc:
+        return {"note": f"Not available: {exc.message}.", "heading": "", "hits": ()}
+    return {"note": "The corpus has no other review yet.",
+            "heading": "Similar passages in this review", "hits": same.hits}
 
 
 @bp.route("/d/<doc>")
@@ -252,6 +279,17 @@ def api_passage(passage_id: str) -> Response:
     found = passage(index, passage_id)
     document = index.documents[found.doc]
     return jsonify({**passage_dict(found), "citation": citation(found, document)})
+
+
+@bp.route("/api/passages/<path:passage_id>/similar")
+def api_similar(passage_id: str) -> Response:
+    index = opened()
+    filters = make_filters(index, objectives=request.args.getlist("objective"),
+                           countries=request.args.getlist("country"))
+    other = request.args.get("other_documents", "").strip().lower() in ("1", "true", "yes", "on")
+    found = similar(index, passage_id, filters, other,
+                    _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
+    return jsonify(similar_dict(found))
 
 
 @bp.route("/api/objectives")

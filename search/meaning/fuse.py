@@ -1,0 +1,141 @@
+"""Words + meaning -> one ranking. Pure: scores and candidates in, an ordered list out.
+
+The lexical channel gives BM25F scores for the passages that match the query's words; the meaning
+channel gives the cosine of each passage's vector with the query's. They are blended:
+
+    score = (1 - MEANING_WEIGHT) * coverage**COVERAGE_POWER * bm25 / best_bm25
+            + MEANING_WEIGHT * cosine
+
+where `coverage` is the share of the query's words (units) the passage has. A passage that has
+only one generic word of a long question gets little from the words channel, one that has all of
+them keeps its lexical lead; the cosine then separates what words cannot. A passage joins the
+results by meaning alone only when its cosine reaches `FLOOR`; a query with no real content word
+(`meaningful` says) has no meaning channel at all. The constants were measured on
+bench/queries.tsv and bench/paraphrases_dev.tsv (see bench/RELEVANCE.md and the README).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MODES = ("words", "meaning", "hybrid")
+Mode = Literal["words", "meaning", "hybrid"]
+Match = Literal["words", "meaning", "both"]
+
+MEANING_WEIGHT = 0.7
+COVERAGE_POWER = 3
+FLOOR = 0.15
+"""The cosine a passage must reach to be found by meaning alone. Nonsense that gets past the
+content-word check ("lorem ipsum dolor") reaches 0.07 on the Japan review; 95% of real queries'
+best passages reach 0.21."""
+MIN_WORD_LETTERS = 3
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+
+
+@dataclass(frozen=True)
+class Fused:
+    """One passage of a fused ranking: its document number, its blended score and the two
+    component scores (None for a channel that did not score it)."""
+
+    docnum: int
+    score: float
+    words: float | None
+    meaning: float | None
+    match: Match
+
+
+def content_words(text: str, stop: frozenset[str]) -> list[str]:
+    """The words of `text` that could carry meaning: letters only, 3 or more, not stop words."""
+    return [w for w in _WORD.findall(text)
+            if len(w) >= MIN_WORD_LETTERS and w.lower() not in stop]
+
+
+def meaningful(text: str, stop: frozenset[str], is_word: Callable[[str], bool]) -> bool:
+    """Whether the query has at least one real content word: one the model has as a whole word
+    or the corpus has (`is_word`). Keyboard mash, numbers, punctuation and stop words alone do
+    not: their vectors are noise, and their nearest passages would be arbitrary."""
+    return any(is_word(w) for w in content_words(text, stop))
+
+
+def fuse(words: Sequence[tuple[int, float]], coverage: dict[int, float],
+         cosines: np.ndarray, allowed: np.ndarray | None, end: int) -> list[Fused]:
+    """The first `end` passages of the blended ranking.
+
+    `words`: the lexical candidates (document number, BM25F score), best first; `coverage`: the
+    share of the query's units each of them has; `cosines`: the cosine of every document number
+    with the query; `allowed`: the document numbers the filters let
+    through (a boolean mask; None for all)."""
+    import numpy as np
+
+    lexical = dict(words)
+    found = cosines >= FLOOR
+    if allowed is not None:
+        found &= allowed
+    found[list(lexical)] = True
+    candidates = np.flatnonzero(found)
+    best = max(lexical.values(), default=0.0) or 1.0
+    scores = MEANING_WEIGHT * cosines[candidates].astype(np.float64)
+    if lexical:  # `candidates` is sorted (flatnonzero), so each lexical one is found by bisection
+        docnums = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
+        scores[np.searchsorted(candidates, docnums)] += [
+            _lexical(lexical[d], coverage.get(d, 0.0), best) for d in docnums.tolist()]
+    order = np.lexsort((candidates, -scores))[:end]  # best first; ties in document order
+    fused = []
+    for i in order.tolist():
+        docnum = int(candidates[i])
+        cosine = float(cosines[docnum])
+        by_words = docnum in lexical
+        by_meaning = cosine >= FLOOR
+        fused.append(Fused(docnum, float(scores[i]), lexical.get(docnum), cosine,
+                           "both" if by_words and by_meaning else
+                           "words" if by_words else "meaning"))
+    return fused
+
+
+def _lexical(score: float, coverage: float, best: float) -> float:
+    return (1 - MEANING_WEIGHT) * coverage ** COVERAGE_POWER * score / best
+
+
+def nearest(cosines: np.ndarray, allowed: np.ndarray | None, end: int,
+            floor: float = FLOOR) -> list[Fused]:
+    """The meaning channel alone: the first `end` document numbers by cosine, at or above
+    `floor`, among those `allowed`."""
+    import numpy as np
+
+    found = cosines >= floor
+    if allowed is not None:
+        found &= allowed
+    candidates = np.flatnonzero(found)
+    order = np.lexsort((candidates, -cosines[candidates]))[:end]
+    return [Fused(int(candidates[i]), float(cosines[candidates[i]]), None,
+                  float(cosines[candidates[i]]), "meaning") for i in order.tolist()]
+
+
+def as_mask(bitmap: int, size: int) -> np.ndarray:
+    """A passage bitmap (bit n = document number n) as a boolean array of `size`."""
+    import numpy as np
+
+    raw = np.frombuffer(bitmap.to_bytes((size + 7) // 8 or 1, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[:size].astype(bool)
+
+
+def as_bitmap(mask: np.ndarray) -> int:
+    import numpy as np
+
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+
+def stop_words(languages: Iterable[str]) -> frozenset[str]:
+    from ..analysis import QUESTION_WORDS, STOP
+    from ..analysis import stop_words as of_language
+
+    words = set(STOP) | set(QUESTION_WORDS)
+    for lang in languages:
+        words |= of_language(lang)
+    return frozenset(words)

@@ -1,0 +1,133 @@
+"""A build's passage vectors: passages -> rows of unit vectors, written beside the Whoosh index
+as `vectors.npy` (one float32 row per Whoosh document number), and opened memory-mapped.
+
+The file is one of the build's files, so the manifest's sizes and checksums cover it like the
+rest; the manifest also records the model that made it (`model`, `dim`), and what the model's
+files were when the build was made (`model_files`), so that a build made while the model was
+unavailable is rebuilt once it is back. Rows of deleted document numbers are zero.
+Only this module writes or opens the vectors file; numpy is imported only when it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import IndexUnavailable, ModelUnavailable
+from ..models import Passage
+from . import model
+
+if TYPE_CHECKING:
+    import numpy as np
+    from whoosh.reading import IndexReader
+
+    from .model import Encoder
+
+VECTORS = "vectors.npy"
+
+Known = Mapping[str, Any]
+"""Vectors already computed, by passage id (rows of np.ndarray)."""
+
+
+def encoder_or_none() -> Encoder | None:
+    """The model, or None when it is unavailable: a build then goes ahead by words only."""
+    try:
+        return model.load()
+    except ModelUnavailable:
+        return None
+
+
+def embed(encoder: Encoder, passages: Sequence[Passage]) -> np.ndarray:
+    return encoder.embed([p.text for p in passages])
+
+
+def by_id(passages: Sequence[Passage], rows: np.ndarray) -> dict[str, Any]:
+    return {p.id: row for p, row in zip(passages, rows, strict=True)}
+
+
+def ids_by_docnum(reader: IndexReader) -> list[str | None]:
+    """The passage id of every document number (None where the document was deleted)."""
+    ids: list[str | None] = [None] * reader.doc_count_all()
+    for docnum, stored in reader.iter_docs():
+        ids[docnum] = stored["id"]
+    return ids
+
+
+def previous(build_dir: Path | None) -> dict[str, Any]:
+    """The vectors of an earlier build by passage id, to reuse them; {} when it has none or
+    they cannot be read (its passages are then embedded again)."""
+    if build_dir is None or not (build_dir / VECTORS).is_file():
+        return {}
+    import numpy as np
+    from whoosh import index as whoosh_index
+
+    try:
+        rows = np.load(build_dir / VECTORS, mmap_mode="r", allow_pickle=False)
+        with whoosh_index.open_dir(str(build_dir)).reader() as reader:
+            ids = ids_by_docnum(reader)
+    except (OSError, ValueError, EOFError, whoosh_index.IndexError):
+        return {}
+    if rows.ndim != 2 or rows.shape[0] != len(ids):
+        return {}
+    return {pid: rows[n] for n, pid in enumerate(ids) if pid is not None}
+
+
+def write(build_dir: Path, reader: IndexReader, encoder: Encoder, known: Known) -> None:
+    """One row per document number of the build, in document-number order: the known vector
+    of the passage there, or its embedding when none is known (a passage kept from a build
+    whose vectors are gone). Called after the writer committed: a commit may merge segments
+    and renumber documents, so numbers are read back, never assumed."""
+    import numpy as np
+
+    ids = ids_by_docnum(reader)
+    rows = np.zeros((len(ids), encoder.dim), dtype=np.float32)
+    missing: list[int] = []
+    for docnum, pid in enumerate(ids):
+        if pid is None:
+            continue
+        vector = known.get(pid)
+        if vector is None:
+            missing.append(docnum)
+        else:
+            rows[docnum] = vector
+    if missing:
+        from ..schema import from_stored
+
+        texts = [from_stored(reader.stored_fields(n)).text for n in missing]
+        rows[missing] = encoder.embed(texts)
+    with open(build_dir / VECTORS, "wb") as out:
+        np.save(out, rows, allow_pickle=False)
+
+
+def is_current(built_with: str, files_then: str) -> bool:
+    """Whether a build's vectors (or their absence) still fit the installed model.
+
+    A build without vectors is stale once the model's files change (installed, repaired); one
+    with vectors only when the model is another one (a new version): a model damaged since
+    does not throw away the vectors the build has, and words still work meanwhile."""
+    now = model.stamp()
+    if not built_with:
+        return now == files_then
+    return now in (files_then, "") or model.model_name() == built_with
+
+
+def open_rows(build_dir: Path, built_with: str, dim: int, rows: int) -> np.ndarray | None:
+    """The build's vectors, memory-mapped (None for a build made without the model)."""
+    if not built_with:
+        return None
+    import numpy as np
+
+    path = build_dir / VECTORS
+    try:
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise damaged(build_dir, exc.__class__.__name__) from exc
+    if vectors.dtype != np.float32 or vectors.shape != (rows, dim):
+        raise damaged(build_dir, f"{VECTORS} has shape {vectors.shape}, not {(rows, dim)}")
+    return vectors
+
+
+def damaged(build_dir: Path, what: str) -> IndexUnavailable:
+    return IndexUnavailable(f"the index in {build_dir} is damaged ({what})",
+                            "run `gcm-search index --rebuild`")
