@@ -105,6 +105,8 @@ class Passage:
     """The paragraph's printed number ("12" for "12. The Government …"), if it has one."""
     pages: tuple[int, ...] = ()
     """The source pages the passage is on (PDF)."""
+    objective_confidence: float | None = None
+    """How sure an inferred tag is (0-1); None for tags the review states."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

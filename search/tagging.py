@@ -113,18 +113,21 @@ def _decide(
         return objectives, "explicit", words
     if heading:
         return heading, "heading", f"under the heading of objective {', '.join(map(str, heading))}"
-    referenced = _referenced(passage, done, names)
-    if referenced is not None:
-        return referenced
-    inferred = _inferred(passage, inherited.objectives if inherited else ())
-    if inferred is not None:
-        return inferred
+    found = referenced(passage, done, names)
+    if found is not None:
+        return found
     if inherited is not None:
+        # Only where a tag would be inherited: with nothing to inherit, key terms alone are left
+        # to `search.meaning.infer`, which weighs them with the rest of the evidence (and does
+        # not let them pass on to the next paragraphs as a stated, inherited tag).
+        inferred = _inferred(passage, inherited.objectives)
+        if inferred is not None:
+            return inferred
         return inherited.objectives, "inherited", f"from {inherited.id}"
     return (), "cluster", f"cluster {passage.cluster}" if passage.cluster else ""
 
 
-def _referenced(
+def referenced(
     passage: Passage, done: Sequence[Passage], names: dict[str, int]
 ) -> tuple[tuple[int, ...], ObjectiveSource, str] | None:
     for match in _POINTER.finditer(passage.text):
