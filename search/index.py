@@ -182,6 +182,7 @@ def fingerprint(config: Config) -> str:
 def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
     """Read and chunk every document of the corpus, in catalog order."""
     from . import corpus  # the readers and the chunker: loaded only when something is built
+    from .meaning.infer import infer_with_model
     from .passages import chunk
 
     documents: list[Document] = []
@@ -189,7 +190,7 @@ def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
     for document, source in corpus.documents(config):
         documents.append(document)
         passages.extend(chunk(document, source.text, source.blocks))
-    return tuple(documents), passages
+    return tuple(documents), list(infer_with_model(passages))
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -389,6 +390,7 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
         # A removal rebuilds: Whoosh keeps deleted passages in its BM25 statistics, and
         # scores must be those of the corpus as it is.
         return _rebuild(config, progress)
+    from .meaning.infer import infer_with_model
     from .passages import chunk
     from .sources import read_source
 
@@ -396,6 +398,7 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
     for document in (d for d in documents if d.id in added):
         source = read_source(config.corpus / document.file)
         new.extend(chunk(document, source.text, source.blocks))
+    new = list(infer_with_model(new))
 
     def fill(path: Path) -> dict[str, tuple[str, ...]]:
         shutil.rmtree(path)

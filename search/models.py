@@ -27,6 +27,9 @@ OBJECTIVE_SOURCES: tuple[ObjectiveSource, ...] = (
     "inferred",
     "cluster",
 )
+STATED_SOURCES: frozenset[ObjectiveSource] = frozenset(
+    {"explicit", "heading", "referenced", "inherited"})
+"""Tag sources that come from what the review says (the others are inferred or none)."""
 KINDS: tuple[Kind, ...] = ("progress", "best_practice", "trends", "other")
 
 

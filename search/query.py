@@ -69,6 +69,8 @@ class Filters:
     years: tuple[str, ...] = ()
     clusters: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    stated: bool = False
+    """The objective filter counts only the tags a review states, not inferred ones."""
 
     def to_dict(self) -> dict[str, list[str]]:
         return {
@@ -81,12 +83,13 @@ class Filters:
                 ("country", self.countries),
                 ("language", self.languages),
                 ("year", self.years),
+                ("stated", ("1",) if self.stated else ()),
             )
             if values
         }
 
     def __bool__(self) -> bool:
-        return any(self.to_dict().values())
+        return any(v for k, v in self.to_dict().items() if k != "stated")
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,8 @@ def _bound_boosts(q: wq.Query) -> None:
 def filter_query(filters: Filters) -> wq.Query | None:
     """AND across filters, OR within one: `-o 5 -o 6 --kind progress` = (5 or 6) and progress."""
     groups = [
-        [wq.Term("objectives", str(n)) for n in filters.objectives],
+        [wq.Term("stated" if filters.stated else "objectives", str(n))
+         for n in filters.objectives],
         [wq.Term("cluster", str(c)) for c in filters.clusters],
         [wq.Term("subsection" if s[-1:].isalpha() else "section", s) for s in filters.sections],
         [wq.Term("kind", k) for k in filters.kinds],

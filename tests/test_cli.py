@@ -23,6 +23,7 @@ from click.testing import CliRunner, Result
 from search.cli import main
 from search.config import CORPUS_ENV, INDEX_ENV, Config
 from search.index import CURRENT
+from search.meaning.infer import infer_with_model
 from search.models import Passage
 from search.render import passage_dict, results_dict
 from search.results import Request, make_filters, search
@@ -96,7 +97,8 @@ def test_json_has_the_issue_keys_and_documented_extras(japan_config: Config) -> 
     the cluster, objective labels, spans and sha256), and nothing else."""
     data = _json(cli(japan_config, "search", "trafficking", "--json"))
     assert set(data) == ENVELOPE | {"pages", "limit", "searched"}
-    extras = {"cluster", "objective_labels", "spans", "sha256"}
+    extras = {"cluster", "objective_labels", "spans", "sha256", "objective_confidence",
+              "objective_note"}
     assert all(set(hit) == HIT | extras for hit in data["results"])
 
 
@@ -224,7 +226,8 @@ def test_export_jsonl(japan_config: Config, japan_passages: tuple[Passage, ...])
     result = cli(japan_config, "export", "--format", "jsonl")
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert rows == [json.loads(json.dumps(passage_dict(p))) for p in japan_passages]
+    indexed = infer_with_model(japan_passages)  # the build adds inferred objectives
+    assert rows == [json.loads(json.dumps(passage_dict(p))) for p in indexed]
     assert set(Passage.__dataclass_fields__) <= set(rows[0])
 
 

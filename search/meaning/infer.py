@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
-from ..models import ObjectiveSource, Passage
+from ..models import STATED_SOURCES, Passage
 from ..objectives import CLUSTERS, OBJECTIVES, term_pattern
 from ..tagging import quoted_names, referenced
 from .descriptions import CUES, DESCRIPTIONS
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from .model import Encoder
 
-STATED: frozenset[ObjectiveSource] = frozenset({"explicit", "heading", "referenced", "inherited"})
+STATED = STATED_SOURCES
 """Tag sources that come from what the review says; inference never overrides them."""
 
 # The weights of the evidence in a score. A z-score of 2 (the passage is two standard deviations
@@ -146,6 +146,20 @@ def infer(passages: Sequence[Passage], vectors: np.ndarray | None,
             passage, objectives=verdict.objectives, objective_source="inferred",
             objective_note=verdict.note, objective_confidence=round(verdict.confidence, 3)))
     return tuple(out)
+
+
+def infer_with_model(passages: Sequence[Passage]) -> tuple[Passage, ...]:
+    """`infer` with the model loaded and the passages embedded here; without the model (not
+    installed, damaged), from terms, structure and neighbours only. For the build until it
+    computes the passage vectors itself."""
+    from ..errors import ModelUnavailable
+    from .model import load
+
+    try:
+        encoder = load()
+    except ModelUnavailable:
+        return infer(passages, None, None)
+    return infer(passages, encoder.embed([p.text for p in passages]), encoder)
 
 
 def candidates(passage: Passage, sources: Sources = ALL) -> tuple[int, ...]:
@@ -263,7 +277,8 @@ def _confirmed(passage: Passage, ranked: Sequence[Evidence]) -> Passage:
         return passage
     lead = own[0].score - max((e.score for e in ranked if e not in own), default=-MAX_LEAD)
     sure = confidence(min(e.score for e in own) + LEAD_WEIGHT * max(0.0, min(lead, MAX_LEAD)))
-    note = f"{passage.objective_note}; {evidence_note(own, ranked)}"
+    nearest = evidence_note(own, ranked).partition("; ")[2]  # the terms are in the note
+    note = f"{passage.objective_note}; {nearest}" if nearest else passage.objective_note
     return replace(passage, objective_note=note, objective_confidence=round(sure, 3))
 
 
