@@ -58,8 +58,9 @@ MAX_LEAD = 2.0
 # score -> confidence: a logistic curve through 50% at MIDPOINT.
 MIDPOINT = 3.0
 SLOPE = 2.0
-THRESHOLD = 0.5
-"""The confidence an inferred objective needs."""
+THRESHOLD = 0.7
+"""The confidence an inferred objective needs. Precision first: on the blinded Japan review
+(bench/blind.py, which prints the sweep) 0.5 tags more passages, less precisely."""
 SECOND_GAP = 0.75
 SECOND_CONFIDENCE = 0.8
 """A second objective must score within SECOND_GAP of the first, be this sure on its own, and
@@ -80,6 +81,8 @@ class Sources:
     descriptions: bool = True
     structure: bool = True
     neighbours: bool = True
+    threshold: float = THRESHOLD
+    """The confidence an inferred objective needs (the benchmark sweeps it)."""
 
 
 ALL = Sources()
@@ -137,11 +140,11 @@ def infer(passages: Sequence[Passage], vectors: np.ndarray | None,
             # its objectives stay, and get a confidence and the evidence like any other.
             out.append(_confirmed(passage, evidence))
             continue
-        verdict = decide(evidence)
+        verdict = decide(evidence, sources.threshold)
         if verdict is None and sources.structure:
-            verdict = from_reference(passage, out)
+            verdict = from_reference(passage, out, sources.threshold)
         if verdict is None and sources.neighbours:
-            verdict = from_neighbour(passage, evidence, out)
+            verdict = from_neighbour(passage, evidence, out, sources.threshold)
         out.append(passage if verdict is None else replace(
             passage, objectives=verdict.objectives, objective_source="inferred",
             objective_note=verdict.note, objective_confidence=round(verdict.confidence, 3)))
@@ -196,7 +199,7 @@ def confidence(score: float) -> float:
     return 1.0 / (1.0 + math.exp(-SLOPE * (score - MIDPOINT)))
 
 
-def decide(ranked: Sequence[Evidence]) -> Verdict | None:
+def decide(ranked: Sequence[Evidence], threshold: float = THRESHOLD) -> Verdict | None:
     """The objectives the evidence supports: the best candidate if its confidence, counting its
     lead over the next one, reaches the threshold; a second one close behind with terms."""
     if not ranked:
@@ -204,19 +207,19 @@ def decide(ranked: Sequence[Evidence]) -> Verdict | None:
     best = ranked[0]
     lead = best.score - ranked[1].score if len(ranked) > 1 else MAX_LEAD
     sure = confidence(best.score + LEAD_WEIGHT * min(lead, MAX_LEAD))
-    if sure < THRESHOLD:
+    if sure < threshold:
         return None
     chosen = [best]
     if len(ranked) > 1:
         second = ranked[1]
         if (len(second.cues) >= 2 and best.score - second.score <= SECOND_GAP
-                and confidence(second.score) >= SECOND_CONFIDENCE):
+                and confidence(second.score) >= max(SECOND_CONFIDENCE, threshold)):
             chosen.append(second)
     return Verdict(tuple(e.objective for e in chosen), sure, evidence_note(chosen, ranked))
 
 
-def from_neighbour(passage: Passage, ranked: Sequence[Evidence],
-                   done: Sequence[Passage]) -> Verdict | None:
+def from_neighbour(passage: Passage, ranked: Sequence[Evidence], done: Sequence[Passage],
+                   threshold: float = THRESHOLD) -> Verdict | None:
     """The objectives of the closest preceding tagged passage of the same section, if this
     passage's own evidence does not point elsewhere."""
     neighbour = next((p for p in reversed(done)
@@ -231,7 +234,7 @@ def from_neighbour(passage: Passage, ranked: Sequence[Evidence],
         return None
     decay = NEIGHBOUR_DECAY if neighbour.subsection == passage.subsection else NEIGHBOUR_DECAY**2
     sure = (neighbour.objective_confidence or 1.0) * decay
-    if sure < THRESHOLD:
+    if sure < threshold:
         return None
     labels = ", ".join(str(n) for n in neighbour.objectives)
     own = [e for e in ranked if e.objective in neighbour.objectives]
@@ -240,7 +243,8 @@ def from_neighbour(passage: Passage, ranked: Sequence[Evidence],
                    f"{evidence_note(own, ranked)}")
 
 
-def from_reference(passage: Passage, done: Sequence[Passage]) -> Verdict | None:
+def from_reference(passage: Passage, done: Sequence[Passage],
+                   threshold: float = THRESHOLD) -> Verdict | None:
     """The objectives of an earlier passage this one points back to ("mentioned in 2a) above",
     a distinctive quoted name), now that that passage may have inferred ones: the tagger's
     `referenced` rule, run again after inference, within the passage's candidates."""
@@ -255,7 +259,7 @@ def from_reference(passage: Passage, done: Sequence[Passage]) -> Verdict | None:
         return None
     target = next((p for p in earlier if p.id in note), None)
     sure = ((target.objective_confidence if target else None) or 1.0) * NEIGHBOUR_DECAY
-    if sure < THRESHOLD:
+    if sure < threshold:
         return None
     return Verdict(objectives, sure, f"refers to an earlier passage: {note}")
 
