@@ -184,7 +184,7 @@ def markdown(results: dict[str, dict[str, Score]]) -> str:
         "openings, \"objectives 15 and 16\", the \"(GCM Objectives: …)\" lists, objective "
         "headings); the blinded review is chunked, tagged and given inferred objectives, and its "
         "(passage, objective) pairs are compared with the original review's tags. "
-        "`python bench/blind.py` writes this section.",
+        "`python bench/blind.py` prints this section.",
         "",
         "| review | evidence | precision | recall | F1 | pairs found / wanted |",
         "|---|---|---:|---:|---:|---:|",

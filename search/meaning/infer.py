@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from ..models import STATED_SOURCES, Passage
@@ -130,24 +130,37 @@ def infer(passages: Sequence[Passage], vectors: np.ndarray | None,
         for i, p in enumerate(passages)
     ]
     out: list[Passage] = []
-    for i, passage in enumerate(passages):
-        evidence = ranked[i]
+    # Per document, in order: what a later passage may look back at. Kept as it goes, because
+    # looking back through all earlier passages made a 1,000-review build quadratic.
+    doc = None
+    earlier: list[Passage] = []  # this document's passages so far
+    names: dict[str, int] = {}  # distinctive quoted name -> index in `earlier`
+    latest: dict[tuple[str, str], Passage] = {}  # section -> its latest tagged passage
+    for passage, evidence in zip(passages, ranked, strict=True):
+        if passage.doc != doc:
+            doc, earlier, names, latest = passage.doc, [], {}, {}
         if evidence is None:
-            out.append(passage)
-            continue
-        if passage.objective_source == "inferred":
+            done = passage
+        elif passage.objective_source == "inferred":
             # The tagger's own rule (another objective's key terms where one would inherit):
             # its objectives stay, and get a confidence and the evidence like any other.
-            out.append(_confirmed(passage, evidence))
-            continue
-        verdict = decide(evidence, sources.threshold)
-        if verdict is None and sources.structure:
-            verdict = from_reference(passage, out, sources.threshold)
-        if verdict is None and sources.neighbours:
-            verdict = from_neighbour(passage, evidence, out, sources.threshold)
-        out.append(passage if verdict is None else replace(
-            passage, objectives=verdict.objectives, objective_source="inferred",
-            objective_note=verdict.note, objective_confidence=round(verdict.confidence, 3)))
+            done = _confirmed(passage, evidence)
+        else:
+            verdict = decide(evidence, sources.threshold)
+            if verdict is None and sources.structure:
+                verdict = from_reference(passage, earlier, names, sources.threshold)
+            section = (passage.section, passage.section_title)
+            if verdict is None and sources.neighbours and section in latest:
+                verdict = from_neighbour(passage, evidence, latest[section], sources.threshold)
+            done = passage if verdict is None else replace(
+                passage, objectives=verdict.objectives, objective_source="inferred",
+                objective_note=verdict.note, objective_confidence=round(verdict.confidence, 3))
+        out.append(done)
+        earlier.append(done)
+        if done.objectives:
+            latest[(done.section, done.section_title)] = done
+        for name in quoted_names(done.text):
+            names[name] = len(earlier) - 1
     return tuple(out)
 
 
@@ -188,11 +201,21 @@ def rank(text: str, candidates: Sequence[int], z: np.ndarray | None,
 
 def term_evidence(text: str, number: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The objective's cue terms found in `text`, and its other key terms found there."""
-    cues = tuple(t for t, pattern in _patterns(number)[0] if pattern.search(text))
+    # A plain substring test first (lower case, single spaces): most terms are absent, and it
+    # is far cheaper than the word-start pattern that confirms the others.
+    folded = _folded(text)
+    cues = tuple(t for t, pattern in _patterns(number)[0]
+                 if t in folded and pattern.search(text))
     keys = tuple(t for t, pattern in _patterns(number)[1]
-                 if pattern.search(text) and not any(c.startswith(t) or t.startswith(c)
-                                                     for c in cues))
+                 if t in folded and pattern.search(text)
+                 and not any(c.startswith(t) or t.startswith(c) for c in cues))
     return cues, keys
+
+
+@lru_cache(maxsize=64)
+def _folded(text: str) -> str:
+    """`text` in lower case with single spaces (asked for once per candidate objective)."""
+    return " ".join(text.lower().split())
 
 
 def confidence(score: float) -> float:
@@ -218,14 +241,11 @@ def decide(ranked: Sequence[Evidence], threshold: float = THRESHOLD) -> Verdict 
     return Verdict(tuple(e.objective for e in chosen), sure, evidence_note(chosen, ranked))
 
 
-def from_neighbour(passage: Passage, ranked: Sequence[Evidence], done: Sequence[Passage],
+def from_neighbour(passage: Passage, ranked: Sequence[Evidence], neighbour: Passage,
                    threshold: float = THRESHOLD) -> Verdict | None:
-    """The objectives of the closest preceding tagged passage of the same section, if this
-    passage's own evidence does not point elsewhere."""
-    neighbour = next((p for p in reversed(done)
-                      if p.doc == passage.doc and p.section == passage.section
-                      and p.section_title == passage.section_title and p.objectives), None)
-    if neighbour is None or not ranked:
+    """The objectives of `neighbour`, the closest preceding tagged passage of the same section,
+    if this passage's own evidence does not point elsewhere."""
+    if not ranked:
         return None
     scores = {e.objective: e.score for e in ranked}
     best = ranked[0].score
@@ -243,13 +263,11 @@ def from_neighbour(passage: Passage, ranked: Sequence[Evidence], done: Sequence[
                    f"{evidence_note(own, ranked)}")
 
 
-def from_reference(passage: Passage, done: Sequence[Passage],
+def from_reference(passage: Passage, earlier: Sequence[Passage], names: dict[str, int],
                    threshold: float = THRESHOLD) -> Verdict | None:
     """The objectives of an earlier passage this one points back to ("mentioned in 2a) above",
     a distinctive quoted name), now that that passage may have inferred ones: the tagger's
     `referenced` rule, run again after inference, within the passage's candidates."""
-    earlier = [p for p in done if p.doc == passage.doc]
-    names = {name: i for i, p in enumerate(earlier) for name in quoted_names(p.text)}
     found = referenced(passage, earlier, names)
     if found is None:
         return None
