@@ -121,9 +121,22 @@ def test_a_neighbour_on_another_subject_is_not_followed(encoder: Encoder) -> Non
     assert second.objectives == (10,)
 
 
-def test_a_neighbour_in_another_section_is_not_followed(encoder: Encoder) -> None:
+def test_a_neighbour_in_another_section_or_subsection_is_not_followed(encoder: Encoder) -> None:
     _, second = run([passage(REMITTANCES), passage(WEAK, 1, section="4")], encoder)
     assert second.objectives == ()
+    _, second = run([passage(REMITTANCES), passage(WEAK, 1, subsection="b")], encoder)
+    assert second.objectives == ()
+
+
+def test_a_chain_of_weak_passages_fades_and_an_untagged_one_breaks_it(
+        encoder: Encoder) -> None:
+    found = run([passage(REMITTANCES, cluster=3),
+                 *(passage(WEAK, i, cluster=3) for i in range(1, 6))], encoder)
+    confidences = [p.objective_confidence or 0 for p in found]
+    assert confidences == sorted(confidences, reverse=True)
+    tagged = [bool(p.objectives) for p in found]
+    assert tagged[:2] == [True, True] and not tagged[-1]
+    assert tagged == sorted(tagged, reverse=True)  # once untagged, the rest stay untagged
 
 
 def test_without_the_model_terms_alone_are_cautious() -> None:

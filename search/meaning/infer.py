@@ -10,7 +10,7 @@ descriptions  how much nearer the passage's vector is to the objective's descrip
 structure     a section of a known cluster (its "(GCM Objectives: …)" list, or one of the four
               standard cluster titles) limits the candidates to that cluster's objectives;
 neighbours    a passage whose own evidence is weak but not against it takes the objectives of the
-              closest preceding tagged passage of its section, with a lower confidence.
+              passage just before it in its subsection, with a lower confidence.
 
 The evidence becomes a score, the score a confidence (a logistic curve), and an objective is
 given when its confidence reaches `THRESHOLD`: precision first, since a wrong tag misleads a
@@ -70,7 +70,7 @@ CONTRADICTS = 2.0
 """A passage whose best own score reaches CONTRADICTS takes a neighbour's objective only if its
 own score for it is within NEIGHBOUR_GAP of that best: its words are about something else."""
 NEIGHBOUR_DECAY = 0.85
-"""A neighbour's confidence is passed on times this (and again across a subsection boundary)."""
+"""A neighbour's confidence is passed on times this (so a chain of weak passages fades)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def infer(passages: Sequence[Passage], vectors: np.ndarray | None,
     doc = None
     earlier: list[Passage] = []  # this document's passages so far
     names: dict[str, int] = {}  # distinctive quoted name -> index in `earlier`
-    latest: dict[tuple[str, str], Passage] = {}  # section -> its latest tagged passage
+    latest: dict[tuple[str, str, str], Passage] = {}  # subsection -> its latest passage
     for passage, evidence in zip(passages, ranked, strict=True):
         if passage.doc != doc:
             doc, earlier, names, latest = passage.doc, [], {}, {}
@@ -149,16 +149,17 @@ def infer(passages: Sequence[Passage], vectors: np.ndarray | None,
             verdict = decide(evidence, sources.threshold)
             if verdict is None and sources.structure:
                 verdict = from_reference(passage, earlier, names, sources.threshold)
-            section = (passage.section, passage.section_title)
-            if verdict is None and sources.neighbours and section in latest:
-                verdict = from_neighbour(passage, evidence, latest[section], sources.threshold)
+            where = (passage.section, passage.section_title, passage.subsection)
+            if verdict is None and sources.neighbours and where in latest:
+                verdict = from_neighbour(passage, evidence, latest[where], sources.threshold)
             done = passage if verdict is None else replace(
                 passage, objectives=verdict.objectives, objective_source="inferred",
                 objective_note=verdict.note, objective_confidence=round(verdict.confidence, 3))
         out.append(done)
         earlier.append(done)
-        if done.objectives:
-            latest[(done.section, done.section_title)] = done
+        # Only the passage just before, in the same subsection, is a neighbour: one left
+        # untagged, or a new subsection (another kind of paragraph), breaks the chain.
+        latest[(done.section, done.section_title, done.subsection)] = done
         for name in quoted_names(done.text):
             names[name] = len(earlier) - 1
     return tuple(out)
@@ -243,17 +244,16 @@ def decide(ranked: Sequence[Evidence], threshold: float = THRESHOLD) -> Verdict 
 
 def from_neighbour(passage: Passage, ranked: Sequence[Evidence], neighbour: Passage,
                    threshold: float = THRESHOLD) -> Verdict | None:
-    """The objectives of `neighbour`, the closest preceding tagged passage of the same section,
-    if this passage's own evidence does not point elsewhere."""
-    if not ranked:
+    """The objectives of `neighbour`, the passage just before in the same subsection, if this
+    passage's own evidence does not point elsewhere."""
+    if not ranked or not neighbour.objectives:
         return None
     scores = {e.objective: e.score for e in ranked}
     best = ranked[0].score
     if best >= CONTRADICTS and any(scores.get(n, -math.inf) < best - NEIGHBOUR_GAP
                                    for n in neighbour.objectives):
         return None
-    decay = NEIGHBOUR_DECAY if neighbour.subsection == passage.subsection else NEIGHBOUR_DECAY**2
-    sure = (neighbour.objective_confidence or 1.0) * decay
+    sure = (neighbour.objective_confidence or 1.0) * NEIGHBOUR_DECAY
     if sure < threshold:
         return None
     labels = ", ".join(str(n) for n in neighbour.objectives)
