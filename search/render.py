@@ -116,7 +116,9 @@ def provenance(passage: Passage) -> str:
     why: "inferred, 72% confident: terms: remittance; nearest description: 20 - Remittances"."""
     if passage.objective_source != "inferred" or passage.objective_confidence is None:
         return passage.objective_source
-    return f"inferred, {passage.objective_confidence:.0%} confident: {passage.objective_note}"
+    # Never "100%": an inference can be wrong however strong its evidence.
+    shown = min(passage.objective_confidence, 0.99)
+    return f"inferred, {shown:.0%} confident: {passage.objective_note}"
 
 
 def results_text(results: Results, ansi: bool = False) -> str:

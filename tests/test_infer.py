@@ -190,3 +190,19 @@ def test_a_passage_round_trips_with_its_confidence(encoder: Encoder) -> None:
     assert Passage.from_dict({k: v for k, v in found.to_dict().items()
                               if k != "objective_confidence"}) == replace(
         found, objective_confidence=None)
+
+
+def test_without_the_model_the_build_still_infers_from_terms(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model package missing: `infer_with_model` falls back to terms, structure and
+    neighbours, the same as `infer` without vectors."""
+    from search.meaning import model
+
+    monkeypatch.setattr(model, "PACKAGE", "wordllama_not_installed")
+    model.load.cache_clear()
+    try:
+        passages = [passage(REMITTANCES), passage(OFF_TOPIC, 1)]
+        assert infer_with_model(passages) == infer(passages, None, None)
+    finally:
+        monkeypatch.undo()
+        model.load.cache_clear()
