@@ -1,11 +1,16 @@
-"""Relevance benchmark: gcm-search against SQLite FTS5 on a judged query set, in the same run.
+"""Relevance benchmark: gcm-search's three modes against SQLite FTS5 on judged query sets, in
+the same run, and objective tags inferred for a review that names none.
 
-    python bench/relevance.py            # prints the table and writes bench/RELEVANCE.md
+    python bench/relevance.py            # prints the tables and writes bench/RELEVANCE.md
 
-The judged queries are in bench/queries.tsv (its header says how it is written). Both systems
-index the same passages (the chunker's output for the bundled corpus). FTS5 is the usual peer:
-a `porter unicode61` tokenizer, each query word quoted and OR-ed, ranked by `bm25()`. Metrics
-(nDCG@10, MRR, recall@10) come from ir-measures (trec_eval underneath).
+The judged queries are in bench/queries.tsv (the review's own words, typos, spellings, acronyms,
+numbers, questions), bench/paraphrases.tsv (held out: a user's own words, which differ from the
+passage's; written before any output of the semantic layer was seen and never tuned against)
+and bench/paraphrases_dev.tsv (the paraphrases the fusion and the floor were tuned on). Their
+headers say how they were written. Every system indexes the same passages (the chunker's output
+for the bundled corpus). FTS5 is the usual peer: a `porter unicode61` tokenizer, each query word
+quoted and OR-ed, ranked by `bm25()`. Metrics (nDCG@10, MRR, recall@10) come from ir-measures
+(trec_eval underneath). The blind tagging section comes from bench/blind.py.
 """
 
 from __future__ import annotations
@@ -29,7 +34,10 @@ from search.results import Request, search
 
 HERE = Path(__file__).resolve().parent
 QUERIES = HERE / "queries.tsv"
+PARAPHRASES = HERE / "paraphrases.tsv"
 DEV = HERE / "paraphrases_dev.tsv"
+QUERY_SETS = {"judged": QUERIES, "paraphrase": PARAPHRASES, "dev": DEV}
+MODES = {"gcm-search": "hybrid", "gcm-search words": "words", "gcm-search meaning": "meaning"}
 RESULTS = HERE / "RELEVANCE.md"
 MEASURES = (nDCG @ 10, RR, R @ 10)
 DEPTH = 10
@@ -115,23 +123,28 @@ def _mean(per_query: dict[str, dict[str, float]], qids: Sequence[str], measure: 
     return sum(per_query[q][measure] for q in qids) / len(qids) if qids else 0.0
 
 
-def run(index_dir: Path | None = None, path: Path = QUERIES
-        ) -> dict[str, dict[str, dict[str, float]]]:
+Scores = dict[str, dict[str, dict[str, float]]]
+
+
+def run(index_dir: Path | None = None, path: Path = QUERIES) -> Scores:
     """Every system on the queries of `path`: gcm-search in its default mode (hybrid), by
     words and by meaning alone, and FTS5."""
-    queries = load_queries(path)
+    return run_sets(index_dir, {"": path})[""]
+
+
+def run_sets(index_dir: Path | None, paths: dict[str, Path]) -> dict[str, Scores]:
+    """`run` for several query files, on one index."""
     with tempfile.TemporaryDirectory() as scratch:
         config = Config(default_corpus(), index_dir or Path(scratch) / "index")
         _, passages = load_passages(config)
-        return {
-            "gcm-search": evaluate(queries, gcm_search_ranker(config)),
-            "gcm-search words": evaluate(queries, gcm_search_ranker(config, "words")),
-            "gcm-search meaning": evaluate(queries, gcm_search_ranker(config, "meaning")),
-            "SQLite FTS5": evaluate(queries, fts5_ranker(passages)),
-        }
+        rankers = {name: gcm_search_ranker(config, mode) for name, mode in MODES.items()}
+        rankers["SQLite FTS5"] = fts5_ranker(passages)
+        return {name: {system: evaluate(load_queries(path), rank)
+                       for system, rank in rankers.items()}
+                for name, path in paths.items()}
 
 
-def table(results: dict[str, dict[str, dict[str, float]]], path: Path = QUERIES) -> str:
+def table(results: Scores, path: Path = QUERIES) -> str:
     queries = load_queries(path)
     systems = list(results)
     groups = [g for g in results[systems[0]] if g != "per_query"]
@@ -160,15 +173,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="print only; do not write "
                         f"{RESULTS.name}")
     args = parser.parse_args(argv)
-    text = table(run())
-    if DEV.exists():
-        text += ("\n\n## The dev paraphrase set (bench/paraphrases_dev.tsv)\n\n"
-                 "Queries in a researcher's own words; the set the fusion and the floor were "
-                 "tuned on.\n\n" + table(run(path=DEV), DEV))
+    results = run_sets(None, QUERY_SETS)
+    import blind  # bench/ is on the path when this runs as a script
+
+    text = "\n\n".join([
+        "## The judged queries (bench/queries.tsv): the review's own words, and hard ones",
+        table(results["judged"], QUERIES),
+        "## Paraphrases, held out (bench/paraphrases.tsv): a user's own words",
+        "Written from the review text alone before any output of the semantic layer was seen; "
+        "nothing was tuned on them.",
+        table(results["paraphrase"], PARAPHRASES),
+        "## Paraphrases, dev (bench/paraphrases_dev.tsv)",
+        "The set the fusion and the meaning floor were tuned on: in-sample figures.",
+        table(results["dev"], DEV),
+        blind.markdown(blind.run()),
+    ])
     print(text)
     if not args.no_write:
         RESULTS.write_text(
-            "# Relevance: gcm-search and SQLite FTS5 on the judged Japan queries\n\n"
+            "# Relevance: gcm-search and SQLite FTS5 on judged Japan queries; blind tagging\n\n"
             "Written by `python bench/relevance.py` (see its docstring and bench/queries.tsv). "
             "MRR is the mean reciprocal rank (RR); R@10 is recall at 10 (grade >= 1). "
             "`gcm-search` is the default mode (hybrid: words and meaning); `gcm-search words` "

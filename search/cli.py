@@ -13,6 +13,7 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -161,6 +162,9 @@ def main() -> None:
 @click.argument("query", nargs=-1)
 @click.option("-o", "--objective", "objective", multiple=True,
               help="GCM objective: a number (10) or words (trafficking). Repeat for any of them.")
+@click.option("--stated-only", is_flag=True,
+              help="With --objective: only passages the review itself files under it, not those "
+                   "whose objective was inferred.")
 @click.option("--cluster", multiple=True, help="Review cluster 1-4.")
 @click.option("-s", "--section", multiple=True, help="Section number (2) or subsection (2a).")
 @click.option("-k", "--kind", multiple=True, help=f"Kind of paragraph: {', '.join(KINDS)}.")
@@ -178,7 +182,8 @@ def main() -> None:
                    "hybrid (both, blended).")
 @json_option
 @index_options
-def search_command(query: tuple[str, ...], objective: tuple[str, ...], cluster: tuple[str, ...],
+def search_command(query: tuple[str, ...], objective: tuple[str, ...], stated_only: bool,
+                   cluster: tuple[str, ...],
                    section: tuple[str, ...], kind: tuple[str, ...], country: tuple[str, ...],
                    year: tuple[str, ...], language: tuple[str, ...], limit: int, page: int,
                    syntax: bool, mode: str, as_json: bool, config: Config) -> None:
@@ -191,9 +196,12 @@ def search_command(query: tuple[str, ...], objective: tuple[str, ...], cluster: 
     text = " ".join(query).strip()
     if not text and not any((objective, cluster, section, kind, country, year, language)):
         raise click.UsageError("give a query, a filter (e.g. --objective 10), or both")
+    if stated_only and not objective:
+        raise click.UsageError("--stated-only applies to an objective filter: add --objective")
     opened = _open(config)
     filters = make_filters(opened, objectives=objective, clusters=cluster, sections=section,
                            kinds=kind, countries=country, years=year, languages=language)
+    filters = replace(filters, stated=stated_only)
     results = search(opened, Request(text, filters, page, limit, syntax, mode))
     if as_json:
         _echo_json(results_dict(results))

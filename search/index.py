@@ -48,7 +48,7 @@ from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
 from .meaning import model, vectors
-from .meaning.infer import infer
+from .meaning.infer import understood
 from .models import Document, Passage
 from .postings import write_facets
 from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields, weighting
@@ -218,12 +218,10 @@ def load_passages(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
 
 def _understood(chunked: Sequence[Passage]) -> tuple[list[Passage], Encoder | None,
                                                      dict[str, Any]]:
-    """The passages embedded once, and given the objectives inferred from them: the passages,
-    the model (None when unavailable) and their vectors by id."""
-    encoder = vectors.encoder_or_none()
-    rows = vectors.embed(encoder, chunked) if encoder is not None and chunked else None
-    passages = list(infer(chunked, rows, encoder))
-    return passages, encoder, vectors.by_id(passages, rows) if rows is not None else {}
+    """The passages with their inferred objectives, the model (None when unavailable) and
+    their vectors by id."""
+    passages, encoder, rows = understood(chunked)
+    return list(passages), encoder, vectors.by_id(passages, rows) if rows is not None else {}
 
 
 def _chunked(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:

@@ -27,6 +27,9 @@ OBJECTIVE_SOURCES: tuple[ObjectiveSource, ...] = (
     "inferred",
     "cluster",
 )
+STATED_SOURCES: frozenset[ObjectiveSource] = frozenset(
+    {"explicit", "heading", "referenced", "inherited"})
+"""Tag sources that come from what the review says (the others are inferred or none)."""
 KINDS: tuple[Kind, ...] = ("progress", "best_practice", "trends", "other")
 
 
@@ -105,6 +108,8 @@ class Passage:
     """The paragraph's printed number ("12" for "12. The Government …"), if it has one."""
     pages: tuple[int, ...] = ()
     """The source pages the passage is on (PDF)."""
+    objective_confidence: float | None = None
+    """How sure an inferred tag is (0-1); None for tags the review states."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

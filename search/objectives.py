@@ -176,6 +176,32 @@ def cluster_of_objectives(numbers: tuple[int, ...]) -> int | None:
     return best.number if wanted & set(best.objectives) else None
 
 
+_TITLE_STOP = frozenset("a an and of on the that to through in for".split())
+_TITLE_MATCH = 0.8
+"""How much of a cluster's title a section title must share (and how much of the section title
+must be the cluster's words) to be that cluster: enough to forgive a dropped or changed word
+("Ensuring migration is voluntary, orderly and regular"), never two clusters at once."""
+
+
+def _title_words(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _TITLE_STOP and
+            not w.isdigit()}
+
+
+def cluster_of_title(title: str) -> int | None:
+    """The cluster whose standard title a section heading gives, when it gives one
+    ("Protecting migrants through rights-based border governance measures" -> 2)."""
+    words = _title_words(title)
+    if not words:
+        return None
+    for c in CLUSTERS:
+        standard = _title_words(c.title)
+        shared = len(words & standard)
+        if shared / len(standard) >= _TITLE_MATCH and shared / len(words) >= _TITLE_MATCH:
+            return c.number
+    return None
+
+
 def term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     """A regex finding any of `terms` at the start of a word (case-insensitive)."""
     alternatives = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from .blocks import classify, ends_sentence, join
 from .models import Block, Document, Kind, Passage, Span
-from .objectives import cluster_of_objectives
+from .objectives import cluster_of_objectives, cluster_of_title
 from .sources import RawBlock, split_blocks
 from .tagging import tag
 from .versions import CHUNKER_VERSION  # noqa: F401 - bump it when the passages change
@@ -83,12 +83,15 @@ def _paragraphs(blocks: Sequence[Block]) -> list[_Draft]:
     open_draft: _Draft | None = None  # the draft a following block may still join
     for block in blocks:
         if block.kind == "section":
+            # The "(GCM Objectives: …)" list names the cluster; without it, a section titled
+            # with one of the four standard cluster titles is that cluster.
             context = _Context(block.label, block.title, block.label,
-                               cluster_of_objectives(block.objectives))
+                               cluster_of_objectives(block.objectives)
+                               or cluster_of_title(block.title))
             open_draft = None
         elif block.kind == "heading":
             unnumbered += 1
-            context = _Context("", block.title, f"s{unnumbered}")
+            context = _Context("", block.title, f"s{unnumbered}", cluster_of_title(block.title))
             open_draft = None
         elif block.kind == "objectives":
             if context.cluster is None:

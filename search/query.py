@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import AndNotMatcher
 
 from .acronyms import Lexicon
 from .analysis import QUESTION_WORDS, exact, stemmed, terms
@@ -69,6 +71,8 @@ class Filters:
     years: tuple[str, ...] = ()
     clusters: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    stated: bool = False
+    """The objective filter counts only the tags a review states, not inferred ones."""
 
     def to_dict(self) -> dict[str, list[str]]:
         return {
@@ -81,12 +85,13 @@ class Filters:
                 ("country", self.countries),
                 ("language", self.languages),
                 ("year", self.years),
+                ("stated", ("1",) if self.stated else ()),
             )
             if values
         }
 
     def __bool__(self) -> bool:
-        return any(self.to_dict().values())
+        return any(v for k, v in self.to_dict().items() if k != "stated")
 
 
 @dataclass(frozen=True)
@@ -209,7 +214,7 @@ def advanced(text: str) -> wq.Query:
     except Exception:  # the parser is lenient, but user text must never become a traceback
         return wq.NullQuery
     _bound_boosts(parsed)
-    return parsed
+    return parsed.accept(_sound_and_not)
 
 
 def _bound_boosts(q: wq.Query) -> None:
@@ -222,10 +227,32 @@ def _bound_boosts(q: wq.Query) -> None:
         _bound_boosts(child)
 
 
+def _sound_and_not(q: wq.Query) -> wq.Query:
+    return SoundAndNot(q.a, q.b) if type(q) is wq.AndNot else q
+
+
+class _SoundAndNotMatcher(AndNotMatcher):
+    """Whoosh's AndNot matcher, which looks for its next match after skipping even when the
+    skip used up its positive side: `trafficking migrants ANDNOT migra* ANDNOT trafficking`
+    was an IndexError (and so reported as a damaged index)."""
+
+    def _find_next(self) -> bool:
+        return bool(self.a.is_active() and super()._find_next())
+
+
+class SoundAndNot(wq.AndNot):
+    """`a ANDNOT b`, matched by `_SoundAndNotMatcher`."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> AndNotMatcher:
+        return _SoundAndNotMatcher(self.a.matcher(searcher, context),
+                                   self.b.matcher(searcher, searcher.boolean_context()))
+
+
 def filter_query(filters: Filters) -> wq.Query | None:
     """AND across filters, OR within one: `-o 5 -o 6 --kind progress` = (5 or 6) and progress."""
     groups = [
-        [wq.Term("objectives", str(n)) for n in filters.objectives],
+        [wq.Term("stated" if filters.stated else "objectives", str(n))
+         for n in filters.objectives],
         [wq.Term("cluster", str(c)) for c in filters.clusters],
         [wq.Term("subsection" if s[-1:].isalpha() else "section", s) for s in filters.sections],
         [wq.Term("kind", k) for k in filters.kinds],

@@ -73,6 +73,8 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "objectives": list(p.objectives),
         "objective_labels": objective_labels(p.objectives),
         "objective_source": p.objective_source,
+        "objective_confidence": p.objective_confidence,
+        "objective_note": p.objective_note,
         "text": p.text,
         "highlight": as_html(hit.segments),
         "citation": hit.citation,
@@ -114,7 +116,17 @@ def objectives_line(passage: Passage) -> str:
         cluster = f"cluster {passage.cluster}" if passage.cluster else "none"
         return f"Objectives: none specific ({cluster})"
     return f"Objectives: {', '.join(objective_labels(passage.objectives))} " \
-           f"({passage.objective_source})"
+           f"({provenance(passage)})"
+
+
+def provenance(passage: Passage) -> str:
+    """How a passage's objectives were given: "explicit", or for an inferred tag how sure and
+    why: "inferred, 72% confident: terms: remittance; nearest description: 20 - Remittances"."""
+    if passage.objective_source != "inferred" or passage.objective_confidence is None:
+        return passage.objective_source
+    # Never "100%": an inference can be wrong however strong its evidence.
+    shown = min(passage.objective_confidence, 0.99)
+    return f"inferred, {shown:.0%} confident: {passage.objective_note}"
 
 
 def results_text(results: Results, ansi: bool = False) -> str:
@@ -174,7 +186,10 @@ def _summary(results: Results) -> str:
     noun = "passage" if results.total == 1 else "passages"
     searched = results.searched.strip()
     asked = f" for {searched}" if '"' in searched else f' for "{searched}"' if searched else ""
-    filters = "; ".join(f"{k} {', '.join(v)}" for k, v in results.filters.items())
+    filters = "; ".join(f"{k} {', '.join(v)}" for k, v in results.filters.items()
+                        if k != "stated")
+    if filters and "stated" in results.filters:
+        filters += " (stated tags only)"
     shown = ""
     if results.hits:
         shown = f", showing {results.hits[0].rank}-{results.hits[-1].rank}"

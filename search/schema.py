@@ -14,10 +14,10 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
 from .analysis import LANGUAGES, exact, language, stemmed
-from .models import Passage
+from .models import STATED_SOURCES, Passage
 from .objectives import objective
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """Bump when fields change, so indexes rebuild."""
 
 ID_FIELD = "id"
@@ -59,6 +59,8 @@ def schema() -> Schema:
         kind=ID,
         cluster=ID,
         objectives=KEYWORD,
+        # The objectives the review states (not inferred ones), for filters that ask for them.
+        stated=KEYWORD,
         objective_source=ID,
         position=NUMERIC(int, bits=32),
         order=NUMERIC(int, bits=64, sortable=True),
@@ -90,6 +92,8 @@ def to_fields(passage: Passage, order: int) -> dict[str, Any]:
         "kind": passage.kind,
         "cluster": str(passage.cluster or ""),
         "objectives": " ".join(str(n) for n in passage.objectives),
+        "stated": " ".join(str(n) for n in passage.objectives)
+                  if passage.objective_source in STATED_SOURCES else "",
         "objective_source": passage.objective_source,
         "position": passage.position,
         "order": order,

@@ -34,6 +34,8 @@ _POINTER = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"“([^”]{8,200})”|\"([^\"]{8,200})\"|(?<![\w’'])['‘]([^'’]{8,200})['’](?!\w)")
+_OPENS_QUOTE = re.compile(r"[“\"]|(?<![\w’'])['‘]")
+"""Where a quoted name could start: most paragraphs have none, and this finds that faster."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]+")
 @cache
 def _terms(number: int) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -87,7 +89,9 @@ def explicit_objectives(text: str) -> tuple[tuple[int, ...], str]:
 
 def quoted_names(text: str) -> list[str]:
     """Distinctive quoted names (three words or more, one capitalised), normalised."""
-    names = []
+    names: list[str] = []
+    if not _OPENS_QUOTE.search(text):
+        return names
     for match in _QUOTED.finditer(text):
         name = next(g for g in match.groups() if g)
         words = _WORD.findall(name)
@@ -113,18 +117,21 @@ def _decide(
         return objectives, "explicit", words
     if heading:
         return heading, "heading", f"under the heading of objective {', '.join(map(str, heading))}"
-    referenced = _referenced(passage, done, names)
-    if referenced is not None:
-        return referenced
-    inferred = _inferred(passage, inherited.objectives if inherited else ())
-    if inferred is not None:
-        return inferred
+    found = referenced(passage, done, names)
+    if found is not None:
+        return found
     if inherited is not None:
+        # Only where a tag would be inherited: with nothing to inherit, key terms alone are left
+        # to `search.meaning.infer`, which weighs them with the rest of the evidence (and does
+        # not let them pass on to the next paragraphs as a stated, inherited tag).
+        inferred = _inferred(passage, inherited.objectives)
+        if inferred is not None:
+            return inferred
         return inherited.objectives, "inherited", f"from {inherited.id}"
     return (), "cluster", f"cluster {passage.cluster}" if passage.cluster else ""
 
 
-def _referenced(
+def referenced(
     passage: Passage, done: Sequence[Passage], names: dict[str, int]
 ) -> tuple[tuple[int, ...], ObjectiveSource, str] | None:
     for match in _POINTER.finditer(passage.text):

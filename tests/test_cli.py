@@ -24,6 +24,7 @@ from search.cli import main
 from search.config import CORPUS_ENV, INDEX_ENV, Config
 from search.index import CURRENT
 from search.meaning import model
+from search.meaning.infer import understood
 from search.models import Passage
 from search.render import passage_dict, results_dict
 from search.results import Request, make_filters, search
@@ -97,7 +98,8 @@ def test_json_has_the_issue_keys_and_documented_extras(japan_config: Config) -> 
     the cluster, objective labels, spans and sha256), and nothing else."""
     data = _json(cli(japan_config, "search", "trafficking", "--json"))
     assert set(data) == ENVELOPE | {"pages", "limit", "searched", "mode"}
-    extras = {"cluster", "objective_labels", "spans", "sha256", "match", "scores"}
+    extras = {"cluster", "objective_labels", "spans", "sha256", "match", "scores",
+              "objective_confidence", "objective_note"}
     assert all(set(hit) == HIT | extras for hit in data["results"])
 
 
@@ -225,7 +227,8 @@ def test_export_jsonl(japan_config: Config, japan_passages: tuple[Passage, ...])
     result = cli(japan_config, "export", "--format", "jsonl")
     assert result.exit_code == 0
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert rows == [json.loads(json.dumps(passage_dict(p))) for p in japan_passages]
+    indexed = understood(japan_passages)[0]  # the build adds inferred objectives
+    assert rows == [json.loads(json.dumps(passage_dict(p))) for p in indexed]
     assert set(Passage.__dataclass_fields__) <= set(rows[0])
 
 

@@ -108,4 +108,5 @@ def test_the_mapped_table_is_what_safetensors_reads() -> None:
     folder = model.package_dir()
     mapped = model.read(folder).table
     assert isinstance(mapped, np.memmap)
-    np.testing.assert_array_equal(np.asarray(mapped), load_file(folder / model.WEIGHTS)[model.TENSOR])
+    stored = load_file(folder / model.WEIGHTS)[model.TENSOR]
+    np.testing.assert_array_equal(np.asarray(mapped), stored)

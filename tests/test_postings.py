@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bench_modules import load
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -252,6 +252,8 @@ SYNTAX = st.lists(st.sampled_from([
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=SYNTAX, page=st.sampled_from([1, 2]))
+# Whoosh's own AndNot matcher raised IndexError here (search.query.SoundAndNot).
+@example(text="trafficking migrants ANDNOT migra* ANDNOT trafficking", page=2)
 def test_the_query_language_answers_as_whoosh_does_without_the_caches(
     opened: OpenIndex, text: str, page: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -164,7 +164,8 @@ def test_home_has_a_labelled_form_and_the_objectives(client: FlaskClient) -> Non
     query = one(form, 'input[name="q"]')
     assert one(soup, f'label[for="{query["id"]}"]')
     controls = form.select("input, select, textarea")
-    assert {c["name"] for c in controls} == {"q", "mode", "objective", "section", "kind",
+    assert {c["name"] for c in controls} == {"q", "mode", "objective", "stated", "section",
+                                             "kind",
                                               "country", "year"}
     for control in controls:
         labelled = control.get("id") and soup.select(f'label[for="{control["id"]}"]')

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +36,7 @@ from ..render import (
     hit_dict,
     objective_rows,
     passage_dict,
+    provenance,
     results_dict,
     similar_dict,
     where,
@@ -84,6 +86,14 @@ def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     return value
 
 
+def _flag(name: str) -> bool:
+    """A yes/no parameter: 1 (or on, as a checkbox sends it) or 0; absent is no."""
+    raw = request.args.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "on"):
+        raise BadInput(f"{name} must be 1 or 0")
+    return raw in ("1", "on")
+
+
 def _search_request(index: OpenIndex) -> Request:
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY_CHARS:
@@ -95,6 +105,7 @@ def _search_request(index: OpenIndex) -> Request:
                            countries=values["country"], years=values["year"],
                            languages=values["language"])
     mode = check_mode(request.args.get("mode", "").strip() or DEFAULT_MODE)
+    filters = replace(filters, stated=_flag("stated"))
     return Request(text.strip(), filters, _int_arg("page", 1, 1, MAX_PAGE),
                    _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), mode=mode)
 
@@ -185,6 +196,7 @@ def _passage_page(index: OpenIndex, passage_id: str) -> str:
     return render_template(
         "passage.html",
         passage=found,
+        provenance=provenance(found),
         document=document,
         where=where(found),
         badges=_badges(found),
@@ -366,6 +378,7 @@ def _hit_view(hit: Any, index: OpenIndex) -> dict[str, Any]:
         "passage": hit.passage,
         "highlight": Markup(as_html(hit.segments)),  # escaped text, our <mark> tags
         "badges": _badges(hit.passage),
+        "provenance": provenance(hit.passage),
         "where": where(hit.passage),
         "doc_url": url_for("gcm.document_page", doc=hit.passage.doc)
                    + "#" + anchor_id(hit.passage),
