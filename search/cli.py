@@ -327,13 +327,16 @@ def _read_json(path: str) -> Any:
 @click.option("-q", "--query", default="", help="Only passages matching these words.")
 @click.option("-n", "--per-country", default=5, show_default=True, type=click.IntRange(1, 100),
               help="Passages shown per country.")
+@click.option("--stated-only", is_flag=True,
+              help="Only passages whose review states the objective (no inferred tags).")
 @json_option
 @index_options
-def compare_command(objective: str, query: str, per_country: int, as_json: bool,
-                    config: Config) -> None:
+def compare_command(objective: str, query: str, per_country: int, stated_only: bool,
+                    as_json: bool, config: Config) -> None:
     """One objective across countries: what each government reported on it, side by side."""
     opened = _open(config)
-    comparison = compare(opened, gcm.resolve(objective), query.strip(), per_country)
+    comparison = compare(opened, gcm.resolve(objective), query.strip(), per_country,
+                         stated_only)
     if as_json:
         _echo_json(compare_dict(comparison))
     else:

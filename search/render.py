@@ -256,6 +256,7 @@ def compare_dict(comparison: Comparison) -> dict[str, Any]:
         "objective": {"number": objective.number, "label": objective.label,
                       "title": objective.title, "cluster": objective.cluster},
         "query": comparison.query,
+        "stated_only": comparison.stated,
         "total": comparison.total,
         "suggestion": comparison.suggestion,
         "countries": [
@@ -269,6 +270,7 @@ def compare_text(comparison: Comparison, width: int = 100) -> str:
     """One objective, country by country: a block per country, a row per passage."""
     objective = gcm.objective(comparison.objective)
     asked = f' matching "{comparison.query}"' if comparison.query else ""
+    asked += " (stated tags only)" if comparison.stated else ""
     countries = len(comparison.countries)
     lines = [f"Objective {objective.label}{asked}: {comparison.total} passage"
              f"{'s' * (comparison.total != 1)} from {countries} "

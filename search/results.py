@@ -469,13 +469,16 @@ class Comparison:
     """(country, how many passages it has on the objective, its best ones)."""
     total: int
     suggestion: str | None = None
+    stated: bool = False
+    """Only passages whose review states the objective (no inferred tags)."""
 
 
-def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int = 5
-            ) -> Comparison:
+def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int = 5,
+            stated: bool = False) -> Comparison:
     """The passages of every country on `objective` (matching `query`, if given), grouped by
-    country, countries with the most passages first, each country's best passages first."""
-    filters = Filters(objectives=(objective,))
+    country, countries with the most passages first, each country's best passages first;
+    `stated`: only the passages whose review states the objective."""
+    filters = Filters(objectives=(objective,), stated=stated)
     # By words: a comparison lists what each government wrote on the objective.
     everything = search(opened, Request(query, filters, 1, MAX_LIMIT, mode="words"))
     hits = list(everything.hits)
@@ -490,7 +493,7 @@ def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int
     ranked = sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     return Comparison(objective, query,
                       tuple((c, len(h), tuple(h[:per_country])) for c, h in ranked),
-                      everything.total, everything.suggestion)
+                      everything.total, everything.suggestion, stated)
 
 
 def document_rows(opened: OpenIndex) -> list[dict[str, Any]]:

@@ -176,7 +176,8 @@ def test_compare_text_when_nothing(opened: OpenIndex) -> None:
 def test_compare_dict_shape(opened: OpenIndex) -> None:
     comparison = compare(opened, 10, "victimes", per_country=2)
     data = as_json(compare_dict(comparison))
-    assert set(data) == {"objective", "query", "total", "suggestion", "countries"}
+    assert set(data) == {"objective", "query", "stated_only", "total", "suggestion",
+                         "countries"}
     assert data["objective"] == {
         "number": 10, "label": "10 - Trafficking", "cluster": 2,
         "title": "Prevent, combat and eradicate trafficking in persons in the context of "

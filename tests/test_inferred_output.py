@@ -136,3 +136,28 @@ def test_api_stated_parameter(client: FlaskClient) -> None:
 
 def test_the_review_file_is_untouched(config: Config) -> None:
     assert (Path(config.corpus) / "review.txt").read_text(encoding="utf-8") == REVIEW
+
+
+def test_compare_includes_inferred_tags_unless_stated_only(config: Config) -> None:
+    both = cli(config, "compare", "--objective", "20")
+    assert both.exit_code == 0 and INFERRED in both.stdout
+    stated = cli(config, "compare", "--objective", "20", "--stated-only")
+    assert stated.exit_code == 1 and INFERRED not in stated.stdout
+    assert "(stated tags only)" in stated.stdout.splitlines()[0]
+    data = json.loads(cli(config, "compare", "--objective", "16", "--stated-only",
+                          "--json").stdout)
+    assert data["stated_only"] is True and data["total"] == 1
+    assert [r["id"] for c in data["countries"] for r in c["results"]] == [STATED]
+
+
+def test_the_compare_page_and_api_honour_stated(client: FlaskClient) -> None:
+    assert api(client, "/api/compare/20")["total"] == 1
+    assert api(client, "/api/compare/20?stated=1")["total"] == 0
+    page = BeautifulSoup(client.get("/objectives/20?stated=1").get_data(as_text=True),
+                         "html.parser")
+    assert page.select_one("input#stated[checked]") is not None
+    assert INFERRED not in page.get_text()
+    links = [a["href"] for a in page.select("a[href]")]
+    assert any("stated=1" in h and "/api/compare/20" in h for h in links)
+    everything = client.get("/objectives/20").get_data(as_text=True)
+    assert INFERRED in everything

@@ -48,23 +48,33 @@ DRIVER = textwrap.dedent('''
     print(json.dumps({"attempts": attempts, "codes": codes, "statuses": statuses}))
 ''')
 
+ADDED = "another-review.txt"  # written into the test's folder; `add` embeds its passages
 COMMANDS = [
     ["index", "--rebuild"],
+    ["add", ADDED, "--country", "Kenya", "--year", "2022", "--id", "kenya-2022"],
     ["search", "cash sent to families abroad"],
+    ["search", "cash sent to families abroad", "--mode", "meaning", "--json"],
     ["search", "trafficking", "--objective", "10", "--json"],
+    ["search", "trafficking", "--objective", "10", "--stated-only"],
+    ["similar", "japan-2022:3b.3", "--other-documents", "--json"],
     ["show", "japan-2022:3b.3", "--json"],
+    ["stats"],
     ["export", "--format", "jsonl"],
 ]
-PAGES = ["/?q=cash+sent+to+families+abroad", "/api/search?q=victims", "/p/japan-2022:2a.6"]
+PAGES = ["/?q=cash+sent+to+families+abroad", "/?q=remittances&mode=meaning",
+         "/api/search?q=victims", "/p/japan-2022:2a.6",
+         "/api/passages/japan-2022:3b.3/similar"]
 
 
 def test_no_code_path_opens_a_network_connection(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
+    review = next(p for p in CORPUS.iterdir() if p.suffix == ".txt")
+    shutil.copy(review, tmp_path / ADDED)
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(corpus), str(tmp_path / "index"),
          json.dumps(COMMANDS), json.dumps(PAGES)],
-        capture_output=True, text=True, timeout=300, check=False)
+        capture_output=True, text=True, timeout=300, check=False, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["attempts"] == []

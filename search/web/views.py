@@ -268,13 +268,14 @@ def objective_page(number: int) -> str:
     if len(query) > MAX_QUERY_CHARS:
         raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
     per_country = _int_arg("per", 10, 1, MAX_LIMIT)
-    comparison = compare(index, number, query, per_country)
+    comparison = compare(index, number, query, per_country, _flag("stated"))
     countries = [{"country": country, "count": count,
                   "hits": [_hit_view(h, index) for h in hits]}
                  for country, count, hits in comparison.countries]
     return render_template("objective.html", objective=objective, comparison=comparison,
                            countries=countries, query=query,
-                           within_url=search_url({"objective": [str(number)]}))
+                           within_url=search_url({"objective": [str(number)]},
+                                                 stated="1" if comparison.stated else None))
 
 
 # ---- the JSON API -----------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def api_compare(number: int) -> Response:
     if len(query) > MAX_QUERY_CHARS:
         raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
     return jsonify(compare_dict(compare(opened(), number, query,
-                                        _int_arg("per", 10, 1, MAX_LIMIT))))
+                                        _int_arg("per", 10, 1, MAX_LIMIT), _flag("stated"))))
 
 
 # ---- errors: one shape ------------------------------------------------------------------------
