@@ -47,7 +47,7 @@ from .analysis import ANALYSIS_VERSION, language
 from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
-from .meaning import model, vectors
+from .meaning import model, tokens, vectors
 from .meaning.infer import understood
 from .models import Document, Passage
 from .postings import write_facets
@@ -68,11 +68,13 @@ except ImportError:  # pragma: no cover - Windows: builds are not serialised bet
 _CORRUPT: tuple[type[Exception], ...] = tuple(
     c for c in (getattr(whoosh_reading, "CorruptIndexError", None),) if c is not None)
 
-# "vectors 1": every build carries its passage vectors (or records that the model was missing),
-# so builds made before them are rebuilt.
+# "vectors 2": every build carries its passage vectors and token table (or records that the
+# model was missing), so builds made before them are rebuilt.
 FORMAT = (f"chunker {CHUNKER_VERSION}, analysis {ANALYSIS_VERSION}, schema {SCHEMA_VERSION}, "
-          "vectors 1")
+          "vectors 2")
 CURRENT = "CURRENT"
+# Files a search by words never reads: their checksums are checked when first used, not at open.
+CHECKED_WHEN_USED = (vectors.VECTORS, tokens.TOKENS)
 BUILDS = "builds"
 MANIFEST = "manifest.json"
 ACRONYMS = "acronyms.json"  # the acronyms the corpus defines, learned at build time
@@ -173,6 +175,15 @@ class OpenIndex:
         except (OSError, ValueError):
             learned = {}
         return Lexicon.build(CURATED, {k: tuple(v) for k, v in learned.items()})
+
+    @functools.cached_property
+    def tokens(self) -> tokens.Table | None:
+        """The build's token table (None when the build was made without the model)."""
+        if not self.manifest.model:
+            return None
+        with damage_is_reported(self.path):
+            _check_files(self.path, self.manifest, only=tokens.TOKENS)
+            return tokens.Table(self.path / tokens.TOKENS)
 
     @functools.cached_property
     def vectors(self) -> np.ndarray | None:
@@ -352,6 +363,10 @@ class LiveIndex:
         # search by meaning, and searches by words still answer.
         with contextlib.suppress(IndexUnavailable):
             opened.vectors  # noqa: B018
+        with contextlib.suppress(IndexUnavailable):
+            table = opened.tokens
+            if table is not None:
+                weakref.finalize(opened, table.close)
         return opened
 
 
@@ -373,7 +388,7 @@ def _check_files(build_dir: Path, manifest: Manifest, only: str | None = None) -
     """Every file the manifest lists (or `only` that one; the vectors are checked when they are
     first used), with the size and bytes it was built with."""
     for name, size, crc in manifest.files:
-        if (name != only) if only else (name == vectors.VECTORS):
+        if (name != only) if only else (name in CHECKED_WHEN_USED):
             continue
         path = build_dir / name
         if not path.is_file():
@@ -542,6 +557,7 @@ def _publish(config: Config, documents: tuple[Document, ...],
             if encoder is not None:
                 vectors.write(temporary, searcher.reader(), encoder,
                               {**vectors.previous(reuse), **known})
+                tokens.write(temporary, encoder)
         (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
         manifest = Manifest(

@@ -34,6 +34,7 @@ DIM = 256
 WEIGHTS = f"weights/{CONFIG}_{DIM}.safetensors"
 TOKENIZER = f"tokenizers/{CONFIG}_tokenizer_config.json"
 TENSOR = "embedding.weight"
+HINT = "reinstall it (pip install --force-reinstall wordllama), or search with --mode words"
 # Token ids, a few hundred per passage, are pooled in batches so that a build's gather of rows
 # (tokens x 256 floats) stays a few megabytes.
 BATCH = 256
@@ -46,11 +47,17 @@ class Encoder:
     name: str
     """What a build records, so that vectors of another model are never mixed in."""
     table: Any  # np.ndarray (vocabulary, DIM), float16 as the wheel has it, memory-mapped
-    tokenizer: Any  # tokenizers.Tokenizer
+    tokenizer_file: Path
 
     @property
     def dim(self) -> int:
         return int(self.table.shape[1])
+
+    @functools.cached_property
+    def tokenizer(self) -> Any:  # tokenizers.Tokenizer
+        """Read when first needed: parsing it is most of a cold query's cost by meaning, and a
+        query whose words the build's token table has (search.meaning.tokens) never needs it."""
+        return _read_tokenizer(self.tokenizer_file)
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
@@ -61,14 +68,19 @@ class Encoder:
                    for w in {word, word.lower(), word.capitalize()})
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), BATCH):
+            out.extend(self.token_ids(texts[start:start + BATCH]))
+        return self.embed_ids(out)
+
+    def embed_ids(self, texts: list[list[int]]) -> np.ndarray:
+        """`embed` for texts already turned into token ids."""
         import numpy as np
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            ids = self.token_ids(texts[start:start + BATCH])
-            for row, token_ids in enumerate(ids, start=start):
-                if token_ids:
-                    out[row] = self.pool(token_ids)
+        for row, token_ids in enumerate(texts):
+            if token_ids:
+                out[row] = self.pool(token_ids)
         return normalise(out)
 
     def pool(self, token_ids: list[int]) -> np.ndarray:
@@ -160,24 +172,33 @@ def _mapped_tensor(path: Path, name: str) -> np.ndarray:
 def read(folder: Path) -> Encoder:
     """The model from a `wordllama` package folder, or one clear `ModelUnavailable`."""
     weights, tokenizer_file = folder / WEIGHTS, folder / TOKENIZER
-    hint = "reinstall it (pip install --force-reinstall wordllama), or search with --mode words"
+    try:
+        table = _mapped_tensor(weights, TENSOR)
+        if not tokenizer_file.is_file():
+            raise FileNotFoundError(2, "missing", str(tokenizer_file))
+    except FileNotFoundError as exc:
+        raise ModelUnavailable(f"the embedding model's file {exc.filename or weights} is missing",
+                               HINT) from exc
+    except Exception as exc:  # a damaged header: ValueError, KeyError...
+        raise ModelUnavailable(f"the embedding model's files in {folder} are damaged "
+                               f"({exc.__class__.__name__})", HINT) from exc
+    if table.ndim != 2 or table.shape[1] != DIM:
+        raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape "
+                               f"{table.shape}", HINT)
+    return Encoder(model_name(), table, tokenizer_file)
+
+
+def _read_tokenizer(path: Path) -> Any:
     try:
         from tokenizers import Tokenizer
     except ImportError as exc:
         raise ModelUnavailable(f"the embedding model cannot be loaded ({exc.name} is missing)",
-                               hint) from exc
+                               HINT) from exc
     try:
-        table = _mapped_tensor(weights, TENSOR)
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-    except FileNotFoundError as exc:
-        raise ModelUnavailable(f"the embedding model's file {exc.filename or weights} is missing",
-                               hint) from exc
-    except Exception as exc:  # a damaged header (ValueError, KeyError...) or tokenizers' own
-        raise ModelUnavailable(f"the embedding model's files in {folder} are damaged "
-                               f"({exc.__class__.__name__})", hint) from exc
-    if table.ndim != 2 or table.shape[1] != DIM:
-        raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape "
-                               f"{table.shape}", hint)
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises its own kinds, or plain ones
+        raise ModelUnavailable(f"the embedding model's file {path} is damaged "
+                               f"({exc.__class__.__name__})", HINT) from exc
     tokenizer.no_truncation()
     tokenizer.no_padding()
-    return Encoder(model_name(), table, tokenizer)
+    return tokenizer

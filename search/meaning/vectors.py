@@ -33,9 +33,11 @@ Known = Mapping[str, Any]
 def encoder_or_none() -> Encoder | None:
     """The model, or None when it is unavailable: a build then goes ahead by words only."""
     try:
-        return model.load()
+        encoder = model.load()
+        encoder.tokenizer  # noqa: B018 - a build needs it: read now, so damage shows here
     except ModelUnavailable:
         return None
+    return encoder
 
 
 def embed(encoder: Encoder, passages: Sequence[Passage]) -> np.ndarray:
