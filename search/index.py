@@ -316,7 +316,7 @@ def open_build(build_dir: Path, manifest: Manifest, built_now: bool = False) -> 
                                        f"({count} of {manifest.passages} passages)",
                                        "run `gcm-search index --rebuild`")
             reader = searcher.reader()
-            for docnum in {0, count - 1}:
+            for docnum in {0, count - 1} if count else ():  # an empty corpus has none
                 reader.stored_fields(docnum)
             list(reader.field_terms("kind"))
     return opened
