@@ -23,9 +23,24 @@ machine noise hits both alike:
 - once, on the largest index: `python -m search serve` under 8 concurrent clients on 127.0.0.1
   looping over the query mix against /api/search for 20 seconds (requests/s, p50/p99, failures).
 
-It writes a Markdown table (ratios gcm/fts) to --out and, with --json, every raw figure (the
-top-10 ids of each query too, to compare before and after a change). The full run takes about 20
-minutes on 2 cores, most of it the two 1,000-document gcm-search builds.
+The semantic layer (search/meaning/) is measured against gcm-search by words alone, its own peer
+in the same run, interleaved the same way (the order of the two alternates from one repeat or
+pass to the next, so neither always runs on the other's warm caches):
+
+- full build with the model (the default) against a build without it: a child in which
+  `search.meaning.model.package_dir` raises `ModelUnavailable`, so the build goes ahead by words
+  only, without vectors and without descriptions in inference (as before the semantic layer),
+  into an index of its own; each with its peak memory;
+- warm query latency in the default mode (hybrid) against `mode="words"`, over the same mix
+  and the same open index;
+- cold CLI query: `python -m search search …` against `… --mode words` (an absolute difference
+  in ms, and the ratio), on each corpus and on the bundled Japan corpus;
+- peak memory of a warm query loop in each mode.
+
+It writes a Markdown table (ratios gcm/fts, and hybrid/words against the semantic layer's goals)
+to --out and, with --json, every raw figure (the top-10 ids of each query too, to compare before
+and after a change). The full run takes about 35 minutes on 2 cores, most of it the four
+1,000-document gcm-search builds (two with the model, two without).
 """
 
 from __future__ import annotations
@@ -68,6 +83,17 @@ QUICK_LOAD_SECONDS = 5.0
 COLD_RUNS = 10
 COLD_WORDS = ("trafficking", "victims", "repatriation")
 LIMIT = 10
+DEFAULT_MODE = "hybrid"
+"""What `search` does unless told otherwise (`Request.mode`, the CLI's --mode)."""
+WORDS = "words"
+"""gcm-search by words alone (BM25F), the semantic layer's peer."""
+BUILD_GOAL = 1.25
+"""The semantic layer's goals: a full build with the model at most 25% longer than without it;"""
+WARM_GOAL = 1.20
+"""warm query p50 (hybrid) at most 20% slower than by words, at 1,000 reviews;"""
+WARM_GOAL_DOCUMENTS = 1000
+COLD_GOAL = 0.100
+"""a cold CLI query (hybrid) at most 100 ms slower than by words."""
 
 Query = tuple[str, int | None]
 """A query of the mix: the words as typed, and an objective filter (or None)."""
@@ -229,14 +255,15 @@ def fts_query(db: sqlite3.Connection, text: str, objective: int | None) -> tuple
 
 # ---- gcm-search ---------------------------------------------------------------------------------
 
-def gcm_query(opened: OpenIndex, text: str, objective: int | None) -> tuple[str, list[str]]:
-    """gcm-search's answer as the CLI makes it: filters, search, then the text with highlights
-    and facets. Returns the printed page and the top-10 ids."""
+def gcm_query(opened: OpenIndex, text: str, objective: int | None, mode: str = DEFAULT_MODE
+              ) -> tuple[str, list[str]]:
+    """gcm-search's answer as the CLI makes it in `mode`: filters, search, then the text with
+    highlights and facets. Returns the printed page and the top-10 ids."""
     from search.render import results_text
     from search.results import Request, make_filters, search
 
     filters = make_filters(opened, objectives=[str(objective)] if objective else ())
-    results = search(opened, Request(text, filters, limit=LIMIT))
+    results = search(opened, Request(text, filters, limit=LIMIT, mode=mode))
     return results_text(results), [hit.passage.id for hit in results.hits]
 
 
@@ -307,6 +334,19 @@ def measured(command: Sequence[str]) -> tuple[dict[str, Any], float]:
     return result, mib(peak["maxrss"])
 
 
+def without_model() -> None:
+    """Make the embedding model unavailable in this process, as when its package is missing: a
+    build then goes ahead by words only (no vectors, no descriptions in inference)."""
+    from search.errors import ModelUnavailable
+    from search.meaning import model
+
+    def unavailable() -> Path:
+        raise ModelUnavailable("the embedding model is switched off by bench/perf.py")
+
+    model.package_dir = unavailable
+    model.load.cache_clear()
+
+
 def child_main(args: argparse.Namespace) -> int:
     """What a --child process does; it prints one RESULT line of JSON."""
     result: dict[str, Any]
@@ -314,9 +354,12 @@ def child_main(args: argparse.Namespace) -> int:
         from search.config import Config
         from search.index import build
 
+        if args.words_only:
+            without_model()
         started = time.perf_counter()
         manifest = build(Config(Path(args.corpus), Path(args.index)), force=True)
-        result = {"seconds": time.perf_counter() - started, "passages": manifest.passages}
+        result = {"seconds": time.perf_counter() - started, "passages": manifest.passages,
+                  "model": manifest.model}
     elif args.child == "build" and args.system == "fts":
         with open(args.rows, encoding="utf-8") as lines:
             rows = [(pid, text, objectives) for pid, text, objectives in map(json.loads, lines)]
@@ -328,8 +371,8 @@ def child_main(args: argparse.Namespace) -> int:
         opened = open_index(Config(Path(args.corpus), Path(args.index)), build_if_needed=False)
         for _ in range(args.passes):
             for text, objective in QUERIES:
-                gcm_query(opened, text, objective)
-        result = {"queries": args.passes * len(QUERIES)}
+                gcm_query(opened, text, objective, args.mode)
+        result = {"queries": args.passes * len(QUERIES), "mode": args.mode}
     elif args.child == "queries" and args.system == "fts":
         db = sqlite3.connect(args.db)
         for _ in range(args.passes):
@@ -376,57 +419,100 @@ def search_env(config: Config) -> dict[str, str]:
             "NO_COLOR": "1"}
 
 
-def interleaved(runs: int, gcm: Callable[[], float], fts: Callable[[], float]
-                ) -> dict[str, Any]:
-    """Run gcm, fts, gcm, fts … and return both series with their medians and ratio."""
-    series: dict[str, list[float]] = {"gcm": [], "fts": []}
-    for _ in range(runs):
-        series["gcm"].append(gcm())
-        series["fts"].append(fts())
+def interleaved(runs: int, systems: dict[str, Callable[[], float]]) -> dict[str, Any]:
+    """Run each system in turn (gcm, words, fts, then words, gcm, fts …: gcm and words swap
+    places each round) and return every series with its median and the ratios."""
+    series: dict[str, list[float]] = {name: [] for name in systems}
+    for number in range(runs):
+        for name in alternating(list(systems), number):
+            series[name].append(systems[name]())
     return with_medians(series)
 
 
+def alternating(names: list[str], number: int) -> list[str]:
+    """`names` in order, but with "gcm" and "words" swapped on odd rounds."""
+    if number % 2 == 0 or "gcm" not in names or WORDS not in names:
+        return names
+    i, j = names.index("gcm"), names.index(WORDS)
+    swapped = list(names)
+    swapped[i], swapped[j] = names[j], names[i]
+    return swapped
+
+
 def with_medians(series: dict[str, list[float]]) -> dict[str, Any]:
+    """Each series with its median; "ratio" gcm/fts and, with a words series, "words_ratio"
+    gcm/words and "words_difference" gcm - words (seconds)."""
     figures: dict[str, Any] = {name: {"median": median_of(runs), "runs": [round(r, 6)
                                                                           for r in runs]}
                                for name, runs in series.items()}
     figures["ratio"] = ratio(figures["gcm"]["median"], figures["fts"]["median"])
+    if WORDS in figures:
+        figures["words_ratio"] = ratio(figures["gcm"]["median"], figures[WORDS]["median"])
+        figures["words_difference"] = figures["gcm"]["median"] - figures[WORDS]["median"]
     return figures
 
 
+def words_index(config: Config) -> Path:
+    """Where the build without the model goes: beside the index, never replacing it (a build
+    without vectors is stale to a process that has the model, which would rebuild it)."""
+    return config.index.with_name(config.index.name + "-words")
+
+
 def full_builds(config: Config, rows_file: Path, db: Path, repeats: int) -> dict[str, Any]:
-    """Interleaved full builds, each in a fresh child that also reports its peak memory."""
-    series: dict[str, list[float]] = {"gcm": [], "fts": []}
-    peaks: dict[str, list[float]] = {"gcm": [], "fts": []}
-    for repeat in range(1, repeats + 1):
-        for system, extra in (("gcm", ["--corpus", str(config.corpus), "--index",
-                                       str(config.index)]),
-                              ("fts", ["--rows", str(rows_file), "--db", str(db)])):
-            result, peak = measured(child_command("build", "--system", system, *extra))
+    """Interleaved full builds, each in a fresh child that also reports its peak memory:
+    gcm-search with the model ("gcm", the default), without it ("words"), and FTS5."""
+    commands = {
+        "gcm": ["--system", "gcm", "--corpus", str(config.corpus), "--index", str(config.index)],
+        WORDS: ["--system", "gcm", "--words-only", "--corpus", str(config.corpus),
+                "--index", str(words_index(config))],
+        "fts": ["--system", "fts", "--rows", str(rows_file), "--db", str(db)],
+    }
+    series: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[float]] = {name: [] for name in commands}
+    models: dict[str, str] = {}
+    for repeat in range(repeats):
+        for system in alternating(list(commands), repeat):
+            result, peak = measured(child_command("build", *commands[system]))
             series[system].append(result["seconds"])
             peaks[system].append(peak)
-            log(f"  build {repeat}/{repeats} {system}: {result['seconds']:.2f} s, "
+            if "model" in result:
+                models[system] = result["model"]
+            log(f"  build {repeat + 1}/{repeats} {system}: {result['seconds']:.2f} s, "
                 f"{peak:.0f} MiB, {result['passages']} passages")
+    if not models.get("gcm") or models.get(WORDS):
+        raise RuntimeError(f"the builds' models are {models}: the default build should have "
+                           "the model's vectors, the words-only build none")
     figures = with_medians(series)
     for system in peaks:
         figures[system]["peak_mib"] = max(peaks[system])
+    for system, name in models.items():
+        figures[system]["model"] = name
+    figures["peak_words_ratio"] = ratio(figures["gcm"]["peak_mib"], figures[WORDS]["peak_mib"])
     return figures
 
 
 def warm_queries(config: Config, db_path: Path, passes: int) -> dict[str, Any]:
-    """The query mix, query by query gcm then fts, one warm-up pass then `passes` measured."""
+    """The query mix, query by query gcm-search in the default mode ("gcm"), by words
+    ("words", the two swapping places each pass) then fts; one warm-up pass then `passes`
+    measured."""
     from search.index import open_index
 
     opened = open_index(config, build_if_needed=False)
     db = sqlite3.connect(db_path)
-    samples: dict[str, list[float]] = {"gcm": [], "fts": []}
-    top: dict[str, dict[str, list[str]]] = {"gcm": {}, "fts": {}}
+    systems = ["gcm", WORDS, "fts"]
+    samples: dict[str, list[float]] = {name: [] for name in systems}
+    top: dict[str, dict[str, list[str]]] = {name: {} for name in systems}
     try:
         for number in range(passes + 1):
             for text, objective in QUERIES:
                 key = f"{text} | objective {objective}" if objective else text
-                for system, run in (("gcm", lambda t=text, o=objective: gcm_query(opened, t, o)),
-                                    ("fts", lambda t=text, o=objective: fts_query(db, t, o))):
+                runs: dict[str, Callable[[], tuple[str, list[str]]]] = {
+                    "gcm": lambda t=text, o=objective: gcm_query(opened, t, o),
+                    WORDS: lambda t=text, o=objective: gcm_query(opened, t, o, WORDS),
+                    "fts": lambda t=text, o=objective: fts_query(db, t, o),
+                }
+                for system in alternating(systems, number):
+                    run = runs[system]
                     started = time.perf_counter()
                     _, ids = run()
                     elapsed = time.perf_counter() - started
@@ -440,6 +526,9 @@ def warm_queries(config: Config, db_path: Path, passes: int) -> dict[str, Any]:
     figures: dict[str, Any] = {name: latency_summary(values) for name, values in samples.items()}
     figures["ratios"] = {p: ratio(figures["gcm"][p], figures["fts"][p])
                          for p in ("p50", "p95", "p99")}
+    figures["words_ratios"] = {p: ratio(figures["gcm"][p], figures[WORDS][p])
+                               for p in ("p50", "p95", "p99")}
+    figures["mode"] = DEFAULT_MODE
     figures["top10"] = top
     figures["queries"] = len(QUERIES)
     figures["passes"] = passes
@@ -447,20 +536,28 @@ def warm_queries(config: Config, db_path: Path, passes: int) -> dict[str, Any]:
 
 
 def query_memory(config: Config, db_path: Path, passes: int) -> dict[str, float]:
-    """Peak memory of a fresh process that opens the index and runs the query mix."""
-    gcm, gcm_peak = measured(child_command(
-        "queries", "--system", "gcm", "--corpus", str(config.corpus), "--index",
-        str(config.index), "--passes", str(passes)))
+    """Peak memory of a fresh process that opens the index and runs the query mix: gcm-search
+    in the default mode, by words, and FTS5."""
+    peaks: dict[str, float] = {}
+    queries = 0
+    for mode in (DEFAULT_MODE, WORDS):
+        gcm, peaks["gcm" if mode == DEFAULT_MODE else WORDS] = measured(child_command(
+            "queries", "--system", "gcm", "--mode", mode, "--corpus", str(config.corpus),
+            "--index", str(config.index), "--passes", str(passes)))
+        queries = gcm["queries"]
     _, fts_peak = measured(child_command(
         "queries", "--system", "fts", "--db", str(db_path), "--passes", str(passes)))
-    return {"gcm": gcm_peak, "fts": fts_peak, "ratio": gcm_peak / fts_peak,
-            "queries": gcm["queries"]}
+    return {"gcm": peaks["gcm"], WORDS: peaks[WORDS], "fts": fts_peak,
+            "ratio": peaks["gcm"] / fts_peak, "words_ratio": peaks["gcm"] / peaks[WORDS],
+            "queries": queries}
 
 
 def cold_cli(config: Config, db_path: Path, runs: int) -> dict[str, Any]:
-    """A fresh `python -m search search WORDS` against a fresh python that queries FTS5."""
+    """A fresh `python -m search search WORDS` (the default mode), the same with `--mode words`,
+    and a fresh python that queries FTS5."""
     env = search_env(config)
     gcm_command = [sys.executable, "-m", "search", "search", *COLD_WORDS]
+    words_command = [*gcm_command, "--mode", WORDS]
     fts_command = [sys.executable, "-c", FTS_CLI, str(db_path), fts_match(" ".join(COLD_WORDS))]
 
     def timed(command: list[str], ok: tuple[int, ...]) -> Callable[[], float]:
@@ -475,9 +572,11 @@ def cold_cli(config: Config, db_path: Path, runs: int) -> dict[str, Any]:
         return run
 
     # The search command exits 1 when nothing is found: still a complete answer.
-    gcm, fts = timed(gcm_command, (0, 1)), timed(fts_command, (0,))
-    gcm(), fts()  # unmeasured: byte-compiles what a first run would, and warms the file cache
-    return interleaved(runs, gcm, fts)
+    systems = {"gcm": timed(gcm_command, (0, 1)), WORDS: timed(words_command, (0, 1)),
+               "fts": timed(fts_command, (0,))}
+    for run in systems.values():
+        run()  # unmeasured: byte-compiles what a first run would, and warms the file cache
+    return interleaved(runs, systems)
 
 
 def incremental_adds(config: Config, db_path: Path, scratch: Path, repeats: int, seed: int
@@ -657,6 +756,7 @@ def run_size(documents: int, work: Path, settings: Settings, load: bool) -> dict
         figures["load"] = load_test(config, work, settings.load_seconds)
     log(f"[{documents} documents] incremental add")
     figures["add"] = incremental_adds(config, db_path, work, repeats, settings.seed)
+    figures["meaning"] = meaning_summary(figures)
     return figures
 
 
@@ -672,7 +772,43 @@ def bundled_cold(scratch: Path, runs: int) -> dict[str, Any]:
     fts_build(db_path, rows)
     figures = cold_cli(config, db_path, runs)
     figures["passages"] = len(rows)
+    figures["meaning"] = cold_goal(figures)
     return figures
+
+
+# ---- the semantic layer against words alone ----------------------------------------------------
+
+def meaning_summary(figures: dict[str, Any]) -> dict[str, Any]:
+    """One corpus size's figures of the semantic layer against gcm-search by words alone, each
+    with its goal and whether it is met (None where the goal does not apply)."""
+    build, warm, cold = figures["build"], figures["warm"], figures["cold_cli"]
+    memory = figures["query_memory"]
+    at_size = figures["documents"] >= WARM_GOAL_DOCUMENTS
+    return {
+        "build": {"model": build["gcm"]["median"], WORDS: build[WORDS]["median"],
+                  "ratio": build["words_ratio"], "goal_ratio": BUILD_GOAL,
+                  "met": _at_most(build["words_ratio"], BUILD_GOAL)},
+        "build_peak_mib": {"model": build["gcm"]["peak_mib"], WORDS: build[WORDS]["peak_mib"],
+                           "ratio": build["peak_words_ratio"]},
+        "warm": {p: {DEFAULT_MODE: warm["gcm"][p], WORDS: warm[WORDS][p],
+                     "ratio": warm["words_ratios"][p]} for p in ("p50", "p95", "p99")},
+        "warm_goal": {"percentile": "p50", "goal_ratio": WARM_GOAL,
+                      "documents": WARM_GOAL_DOCUMENTS,
+                      "met": _at_most(warm["words_ratios"]["p50"], WARM_GOAL)
+                      if at_size else None},
+        "cold_cli": cold_goal(cold),
+        "query_memory_mib": {DEFAULT_MODE: memory["gcm"], WORDS: memory[WORDS],
+                             "ratio": memory["words_ratio"]},
+    }
+
+
+def cold_goal(cold: dict[str, Any]) -> dict[str, Any]:
+    """The cold CLI query in the default mode against --mode words: the difference of the
+    medians in ms (the goal: at most 100 ms) and their ratio."""
+    difference = cold["words_difference"]
+    return {DEFAULT_MODE: cold["gcm"]["median"], WORDS: cold[WORDS]["median"],
+            "difference_ms": difference * 1000, "ratio": cold["words_ratio"],
+            "goal_ms": COLD_GOAL * 1000, "met": difference <= COLD_GOAL}
 
 
 # ---- the report ---------------------------------------------------------------------------------
@@ -766,6 +902,82 @@ def size_table(figures: dict[str, Any]) -> list[str]:
     return lines
 
 
+def milliseconds_more(seconds: float | None) -> str:
+    """A difference for people: "+42 ms", "-3 ms"."""
+    return "—" if seconds is None else f"{seconds * 1000:+.0f} ms"
+
+
+def meaning_table(figures: dict[str, Any]) -> list[str]:
+    """The semantic layer against words alone at one size; [] for figures made before it."""
+    build, warm, cold = figures["build"], figures["warm"], figures["cold_cli"]
+    memory = figures["query_memory"]
+    if WORDS not in build or WORDS not in warm or WORDS not in cold or WORDS not in memory:
+        return []
+    at_size = figures["documents"] >= WARM_GOAL_DOCUMENTS
+    warm_goal = f"≤ {WARM_GOAL:.2f}x at {WARM_GOAL_DOCUMENTS:,} documents"
+    rows: list[tuple[str, str, str, str, str, bool | None]] = [
+        (f"full build (median of {len(build['gcm']['runs'])})", duration(build["gcm"]["median"]),
+         duration(build[WORDS]["median"]), times2(build["words_ratio"]), f"≤ {BUILD_GOAL:.2f}x",
+         _at_most(build["words_ratio"], BUILD_GOAL)),
+        ("peak memory, build", f"{build['gcm']['peak_mib']:.0f} MiB",
+         f"{build[WORDS]['peak_mib']:.0f} MiB", times2(build["peak_words_ratio"]), "", None),
+    ]
+    rows += [(f"warm query {p}", duration(warm["gcm"][p]), duration(warm[WORDS][p]),
+              times2(warm["words_ratios"][p]), warm_goal if p == "p50" else "",
+              _at_most(warm["words_ratios"][p], WARM_GOAL) if p == "p50" and at_size else None)
+             for p in ("p50", "p95", "p99")]
+    rows += [
+        (f"cold CLI query (median of {len(cold['gcm']['runs'])})",
+         duration(cold["gcm"]["median"]), duration(cold[WORDS]["median"]),
+         f"{times2(cold['words_ratio'])}, {milliseconds_more(cold['words_difference'])}",
+         f"≤ +{COLD_GOAL * 1000:.0f} ms", cold["words_difference"] <= COLD_GOAL),
+        ("peak memory, warm query loop", f"{memory['gcm']:.0f} MiB", f"{memory[WORDS]:.0f} MiB",
+         times2(memory["words_ratio"]), "", None),
+    ]
+    lines = [f"| | {DEFAULT_MODE} (default, with the model) | words only | {DEFAULT_MODE}/words "
+             "| goal | met |", "|---|---:|---:|---:|---|---|"]
+    lines += [f"| {name} | {a} | {b} | {r} | {goal} | {verdict(met) if goal else ''} |"
+              for name, a, b, r, goal, met in rows]
+    return lines
+
+
+def times2(value: float | None) -> str:
+    """A ratio close to 1, to two places: "1.17x"."""
+    return "—" if value is None else f"{value:.2f}x"
+
+
+def verdict(met: bool | None) -> str:
+    return "—" if met is None else "yes" if met else "no"
+
+
+def meaning_goals(report: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """The semantic layer's goals, judged on the largest corpus (and the bundled one for the
+    cold CLI); none for figures made before it."""
+    sizes = report["sizes"]
+    largest = sizes[max(sizes, key=int)]
+    n = largest["documents"]
+    build, warm, cold = largest["build"], largest["warm"], largest["cold_cli"]
+    checks: list[tuple[str, str, bool | None]] = []
+    if WORDS in build:
+        checks.append((f"full build with the model at most {BUILD_GOAL - 1:.0%} longer than "
+                       f"without ({n} documents)", times2(build["words_ratio"]),
+                       _at_most(build["words_ratio"], BUILD_GOAL)))
+    if WORDS in warm:
+        checks.append((f"warm query p50 ({DEFAULT_MODE}) at most {WARM_GOAL - 1:.0%} slower than "
+                       f"by words ({n} documents)", times2(warm["words_ratios"]["p50"]),
+                       _at_most(warm["words_ratios"]["p50"], WARM_GOAL)
+                       if n >= WARM_GOAL_DOCUMENTS else None))
+    bundled = report.get("bundled") or {}
+    for where, figures in ((f"{n} documents", cold), ("the bundled corpus", bundled)):
+        if WORDS in figures:
+            checks.append((f"cold CLI query ({DEFAULT_MODE}) at most {COLD_GOAL * 1000:.0f} ms "
+                           f"slower than by words ({where})",
+                           f"{milliseconds_more(figures['words_difference'])} "
+                           f"({times2(figures['words_ratio'])})",
+                           figures["words_difference"] <= COLD_GOAL))
+    return checks
+
+
 def goals(report: dict[str, Any]) -> list[str]:
     """The issue's goals, judged on the largest corpus (and the bundled one for the cold CLI)."""
     sizes = report["sizes"]
@@ -789,14 +1001,15 @@ def goals(report: dict[str, Any]) -> list[str]:
         ("the server sustains the load with no failed request",
          f"{load['failures']} failed of {load['requests']}" if load else "—",
          load["failures"] == 0 if load else None),
+        *meaning_goals(report),
     ]
     lines = ["| goal | measured | met |", "|---|---:|---|"]
-    for goal, measured_value, met in checks:
-        verdict = "—" if met is None else "yes" if met else "no"
-        lines.append(f"| {goal} | {measured_value} | {verdict} |")
+    lines += [f"| {goal} | {measured_value} | {verdict(met)} |"
+              for goal, measured_value, met in checks]
     if n < 1000:
         lines.append("")
-        lines.append(f"The add goal is about a 1,000-document index; this run's largest had {n}.")
+        lines.append(f"The add and warm-p50-by-meaning goals are about a 1,000-document index; "
+                     f"this run's largest had {n}.")
     return lines
 
 
@@ -830,6 +1043,13 @@ def markdown(report: dict[str, Any]) -> str:
                       f"({figures['passages']:,} passages, "
                       f"{figures['words_per_passage']:.0f} words each on average)", ""]
         lines += size_table(figures)
+        meaning = meaning_table(figures)
+        if meaning:
+            lines += ["", f"### Meaning vs words ({figures['documents']:,} documents)", "",
+                      f"gcm-search in the default mode ({DEFAULT_MODE}: words and meaning fused) "
+                      "against itself by words only: the build without the model (no vectors), "
+                      "queries and the cold CLI with `--mode words` on the build with the model. "
+                      "Interleaved, the two swapping places each repeat.", "", *meaning]
     bundled = report["bundled"]
     lines += [
         "", f"## Cold CLI query on the bundled corpus (Japan, {bundled['passages']} passages)", "",
@@ -840,6 +1060,16 @@ def markdown(report: dict[str, Any]) -> str:
         f"| cold CLI query | {duration(bundled['gcm']['median'])} | "
         f"{duration(bundled['fts']['median'])} | {times(bundled['ratio'])} |",
     ]
+    if WORDS in bundled:
+        lines += [
+            "", f"In the default mode ({DEFAULT_MODE}) against `--mode words`, interleaved:", "",
+            f"| | {DEFAULT_MODE} (default) | words only | {DEFAULT_MODE}/words | difference "
+            "| goal | met |", "|---|---:|---:|---:|---:|---|---|",
+            f"| cold CLI query | {duration(bundled['gcm']['median'])} | "
+            f"{duration(bundled[WORDS]['median'])} | {times2(bundled['words_ratio'])} | "
+            f"{milliseconds_more(bundled['words_difference'])} | ≤ +{COLD_GOAL * 1000:.0f} ms | "
+            f"{verdict(bundled['words_difference'] <= COLD_GOAL)} |",
+        ]
     load = report.get("load")
     if load:
         lines += [
@@ -853,7 +1083,8 @@ def markdown(report: dict[str, Any]) -> str:
         ]
         if load["failure_examples"]:
             lines += ["", "Failures: " + "; ".join(load["failure_examples"])]
-    lines += ["", "## Goals (issue 7)", "", *goals(report), ""]
+    lines += ["", "## Goals (issue 7, and the semantic layer's against words alone)", "",
+              *goals(report), ""]
     return "\n".join(lines)
 
 
@@ -886,6 +1117,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--rows", help=argparse.SUPPRESS)
     parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default=DEFAULT_MODE, help=argparse.SUPPRESS)
+    parser.add_argument("--words-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.documents and any(n < 1 for n in args.documents):
         parser.error("--documents must be at least 1")
