@@ -151,3 +151,26 @@ def test_a_build_before_the_table_is_rebuilt(fresh_config: Config) -> None:
     opened = open_index(fresh_config)
     assert opened.built_now and opened.tokens is not None
     assert isinstance(Path(opened.tokens.path), Path) and opened.tokens.path.is_file()
+
+
+def test_an_addition_keeps_the_table_of_its_model(fresh_config: Config, tmp_path: Path) -> None:
+    """The copy an addition starts from already has the model's table: it is kept as it is;
+    one made by another model is written again."""
+    from dataclasses import replace
+
+    from search.meaning import tokens as module
+
+    build(fresh_config)
+    folder = current_build(fresh_config.index)
+    assert folder is not None
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / module.TOKENS).write_bytes((folder / module.TOKENS).read_bytes())
+    before = (copy / module.TOKENS).stat().st_mtime_ns
+    encoder = model.load()
+    module.write(copy, encoder)
+    assert (copy / module.TOKENS).stat().st_mtime_ns == before
+    module.write(copy, replace(encoder, name="another model"))
+    table = module.Table(copy / module.TOKENS)
+    assert table.ids("remittances") == reference("remittances")
+    assert module._model_of(copy / module.TOKENS) == "another model"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 TOKENS = "tokens.sqlite"
 WORD_START = "\u2581"
+MAX_CACHED = 100_000  # chunks whose ids a table keeps (a few megabytes at most)
 
 Lookup = Callable[[Iterable[str]], Mapping[str, int]]
 """Keys -> their values, for those of the keys the table has."""
@@ -37,11 +38,16 @@ def write(build_dir: Path, encoder: Encoder) -> None:
     """The tokenizer's vocabulary, merge ranks and special tokens, as a build stores them."""
     import sqlite3  # here: a search by words never needs it
 
+    path = build_dir / TOKENS
+    if path.is_file():  # an addition starts from a copy of the build it extends
+        if _model_of(path) == encoder.name:
+            return
+        path.unlink()
     model = json.loads(encoder.tokenizer.to_str())
     special = [t["content"] for t in model.get("added_tokens", [])]
-    path = build_dir / TOKENS
-    path.unlink(missing_ok=True)  # an addition starts from a copy of the build it extends
     with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE model (name TEXT NOT NULL)")
+        db.execute("INSERT INTO model VALUES (?)", (encoder.name,))
         for name in ("vocab", "merges"):
             db.execute(f"CREATE TABLE {name} (key TEXT PRIMARY KEY, value INTEGER NOT NULL) "
                        "WITHOUT ROWID")
@@ -52,6 +58,19 @@ def write(build_dir: Path, encoder: Encoder) -> None:
                         for rank, merge in enumerate(model["model"]["merges"])))
         db.executemany("INSERT INTO special VALUES (?)", ((t,) for t in special))
     db.close()
+
+
+def _model_of(path: Path) -> str | None:
+    import sqlite3
+
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            return str(db.execute("SELECT name FROM model").fetchone()[0])
+        finally:
+            db.close()
+    except (sqlite3.Error, TypeError):
+        return None
 
 
 def _pair_key(merge: str | list[str]) -> str:
@@ -100,6 +119,8 @@ class Table:
         except sqlite3.Error as exc:  # reported as a damaged build, like Whoosh's errors
             raise ValueError(f"{path.name}: {exc}") from exc
         self._lock = threading.Lock()
+        # A server meets the same words again and again: each is encoded once.
+        self._chunks: dict[str, list[int] | None] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -128,7 +149,11 @@ class Table:
             return None
         out: list[int] = []
         for chunk in chunks:
-            ids = encode(chunk, self.vocab, self.ranks)
+            if chunk not in self._chunks:
+                if len(self._chunks) >= MAX_CACHED:
+                    self._chunks.clear()
+                self._chunks[chunk] = encode(chunk, self.vocab, self.ranks)
+            ids = self._chunks[chunk]
             if ids is None:
                 return None
             out += ids
