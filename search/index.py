@@ -555,8 +555,8 @@ def _publish(config: Config, documents: tuple[Document, ...],
             count = searcher.doc_count()
             write_facets(temporary, searcher)
             if encoder is not None:
-                vectors.write(temporary, searcher.reader(), encoder,
-                              {**vectors.previous(reuse), **known})
+                vectors.write(temporary, searcher.reader(), encoder, known,
+                              vectors.previous(reuse))
                 tokens.write(temporary, encoder)
         (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
                                           encoding="utf-8")

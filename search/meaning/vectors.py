@@ -28,6 +28,8 @@ VECTORS = "vectors.npy"
 
 Known = Mapping[str, Any]
 """Vectors already computed, by passage id (rows of np.ndarray)."""
+Reused = Mapping[int, Any]
+"""An earlier build's vectors, by passage order (rows of np.ndarray)."""
 
 
 def encoder_or_none() -> Encoder | None:
@@ -48,17 +50,18 @@ def by_id(passages: Sequence[Passage], rows: np.ndarray) -> dict[str, Any]:
     return {p.id: row for p, row in zip(passages, rows, strict=True)}
 
 
-def ids_by_docnum(reader: IndexReader) -> list[str | None]:
-    """The passage id of every document number (None where the document was deleted)."""
-    ids: list[str | None] = [None] * reader.doc_count_all()
-    for docnum, stored in reader.iter_docs():
-        ids[docnum] = stored["id"]
-    return ids
+def orders(reader: IndexReader) -> list[int]:
+    """The `order` of every document number (what sorts passages across documents): read
+    from its column, ten times quicker than passage ids from the stored fields."""
+    from ..schema import ORDER_FIELD
+
+    return [int(n) for n in reader.column_reader(ORDER_FIELD)]
 
 
-def previous(build_dir: Path | None) -> dict[str, Any]:
-    """The vectors of an earlier build by passage id, to reuse them; {} when it has none or
-    they cannot be read (its passages are then embedded again)."""
+def previous(build_dir: Path | None) -> Reused:
+    """The vectors of the build an addition extends, by `order` (an addition copies that build,
+    so its passages keep their order); {} when it has none or they cannot be read (its passages
+    are then embedded again)."""
     if build_dir is None or not (build_dir / VECTORS).is_file():
         return {}
     import numpy as np
@@ -67,37 +70,47 @@ def previous(build_dir: Path | None) -> dict[str, Any]:
     try:
         rows = np.load(build_dir / VECTORS, mmap_mode="r", allow_pickle=False)
         with whoosh_index.open_dir(str(build_dir)).reader() as reader:
-            ids = ids_by_docnum(reader)
+            numbers = orders(reader)
+            live = [not reader.is_deleted(n) for n in range(len(numbers))]
     except (OSError, ValueError, EOFError, whoosh_index.IndexError):
         return {}
-    if rows.ndim != 2 or rows.shape[0] != len(ids):
+    if rows.ndim != 2 or rows.shape[0] != len(numbers):
         return {}
-    return {pid: rows[n] for n, pid in enumerate(ids) if pid is not None}
+    return {order: rows[n] for n, order in enumerate(numbers) if live[n]}
 
 
-def write(build_dir: Path, reader: IndexReader, encoder: Encoder, known: Known) -> None:
-    """One row per document number of the build, in document-number order: the known vector
-    of the passage there, or its embedding when none is known (a passage kept from a build
-    whose vectors are gone). Called after the writer committed: a commit may merge segments
-    and renumber documents, so numbers are read back, never assumed."""
+def write(build_dir: Path, reader: IndexReader, encoder: Encoder, known: Known,
+          reused: Reused | None = None) -> None:
+    """One row per document number of the build, in document-number order: the `reused` row of
+    the passage's order, else the `known` vector of its id, else its embedding (a passage kept
+    from a build whose vectors are gone). Called after the writer committed: a commit may merge
+    segments and renumber documents, so numbers are read back, never assumed."""
     import numpy as np
 
-    ids = ids_by_docnum(reader)
-    rows = np.zeros((len(ids), encoder.dim), dtype=np.float32)
-    missing: list[int] = []
-    for docnum, pid in enumerate(ids):
-        if pid is None:
+    from ..schema import from_stored
+
+    reused = reused or {}
+    numbers = orders(reader)
+    rows = np.zeros((len(numbers), encoder.dim), dtype=np.float32)
+    missing: list[tuple[int, str]] = []
+    deletions = reader.has_deletions()
+    for docnum, order in enumerate(numbers):
+        if deletions and reader.is_deleted(docnum):
             continue
-        vector = known.get(pid)
+        vector = reused.get(order)
+        if vector is not None:
+            rows[docnum] = vector
+            continue
+        # Only the passages not reused are read: all of a new build, the new review's of an
+        # addition.
+        passage = from_stored(reader.stored_fields(docnum))
+        vector = known.get(passage.id)
         if vector is None:
-            missing.append(docnum)
+            missing.append((docnum, passage.text))
         else:
             rows[docnum] = vector
     if missing:
-        from ..schema import from_stored
-
-        texts = [from_stored(reader.stored_fields(n)).text for n in missing]
-        rows[missing] = encoder.embed(texts)
+        rows[[n for n, _ in missing]] = encoder.embed([text for _, text in missing])
     with open(build_dir / VECTORS, "wb") as out:
         np.save(out, rows, allow_pickle=False)
 
