@@ -190,9 +190,9 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
     meaning_on = mode != "words" and bool(request.text.strip()) and allowed != 0
     if meaning_on:
         # What the words read of a long query, the meaning reads too (query.MAX_QUERY_CHARS).
-        cosines = _cosines(opened, searcher, request.text[:MAX_QUERY_CHARS])
-    if meaning_on and cosines is not None:
-        fused, matched = _by_meaning(searcher, mode, cosines, units, tiers, allowed, end, build)
+        meaning = _cosines(opened, searcher, request.text[:MAX_QUERY_CHARS])
+    if meaning_on and meaning is not None:
+        fused, matched = _by_meaning(searcher, mode, meaning, units, tiers, allowed, end, build)
         ranked = [(f.docnum, f.score) for f in fused]
     elif mode == "meaning" and request.text.strip():
         matched, ranked = 0, []  # nothing meaningful asked: nothing found by meaning
@@ -248,9 +248,11 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def _cosines(opened: OpenIndex, searcher: Searcher, text: str) -> np.ndarray | None:
-    """The cosine of every document number's vector with the query's; None when the query has
-    no real content word (then there is no meaning channel)."""
+def _cosines(opened: OpenIndex, searcher: Searcher, text: str,
+             ) -> tuple[np.ndarray, float] | None:
+    """The cosine of every document number's vector with the query's, moved towards its nearest
+    passage when near enough, and the floor that goes with them (`fuse.with_feedback`); None
+    when the query has no real content word (then there is no meaning channel)."""
     from .meaning import model
     from .meaning.similar import require_vectors
 
@@ -269,7 +271,8 @@ def _cosines(opened: OpenIndex, searcher: Searcher, text: str) -> np.ndarray | N
     query = " ".join(text.split())
     ids = opened.tokens.ids(query) if opened.tokens is not None else None
     vector = encoder.embed([query])[0] if ids is None else encoder.embed_ids([ids])[0]
-    return vectors @ vector  # one matrix-vector product over the memory-mapped rows
+    # One matrix-vector product over the memory-mapped rows, and one more after the feedback.
+    return fuse.with_feedback(vectors, vector, vectors @ vector)
 
 
 _STOP: dict[tuple[str, ...], frozenset[str]] = {}
@@ -281,10 +284,12 @@ def _stop_words(languages: tuple[str, ...]) -> frozenset[str]:
     return _STOP[languages]
 
 
-def _by_meaning(searcher: Searcher, mode: str, cosines: np.ndarray, units: Sequence[Unit],
-                tiers: Sequence[wq.Query], allowed: Bits | None, end: int, build: str,
-                ) -> tuple[list[Fused], Bits]:
-    """The ranking (its first `end`) and the passages found, by meaning or hybrid."""
+def _by_meaning(searcher: Searcher, mode: str, meaning: tuple[np.ndarray, float],
+                units: Sequence[Unit], tiers: Sequence[wq.Query], allowed: Bits | None,
+                end: int, build: str) -> tuple[list[Fused], Bits]:
+    """The ranking (its first `end`) and the passages found, by meaning or hybrid; `meaning`:
+    the cosines and their floor."""
+    cosines, floor = meaning
     size = len(cosines)
     # A passage found by meaning alone must be one the filters let through and that has
     # every quoted phrase: a phrase asks for those words, whatever the mode.
@@ -293,14 +298,12 @@ def _by_meaning(searcher: Searcher, mode: str, cosines: np.ndarray, units: Seque
         phrase = matching(searcher, unit_query(unit), build)
         mask_bits = phrase if mask_bits is None else mask_bits & phrase
     mask = fuse.as_mask(mask_bits, size) if mask_bits is not None else None
-    near = cosines >= fuse.FLOOR
+    near = cosines >= floor
     if mask is not None:
         near &= mask
     by_meaning = fuse.as_bitmap(near)
-    if mode == "meaning":
-        return fuse.nearest(cosines, mask, end), by_meaning
-    if not tiers:
-        return fuse.nearest(cosines, mask, end), by_meaning
+    if mode == "meaning" or not tiers:
+        return fuse.nearest(cosines, mask, end, floor), by_meaning
     lexical = _docs(searcher, tiers[-1], allowed, build)
     depth = WORDS_DEPTH
     words = _ranked(searcher, tiers, allowed, depth, build)
@@ -314,7 +317,7 @@ def _by_meaning(searcher: Searcher, mode: str, cosines: np.ndarray, units: Seque
         near &= mask
         by_meaning = fuse.as_bitmap(near)
     coverage = _coverage(searcher, units, [d for d, _ in words], build)
-    fused = fuse.fuse(words, coverage, cosines, mask, end)
+    fused = fuse.fuse(words, coverage, cosines, mask, end, floor)
     if len(fused) < end and len(words) == depth:
         # A page past the blended ranking: the rest of the words ranking, in its order.
         seen = {f.docnum for f in fused}

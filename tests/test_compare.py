@@ -484,7 +484,9 @@ def test_web_search_shows_the_language_facet(client: FlaskClient) -> None:
     title, counts, _ = language_facet(page(client, "/?objective=10"))
     assert (title, counts) == ("Language", {"English": 6, "Spanish": 2, "French": 7})
     _, counts, _ = language_facet(page(client, "/?q=traite"))
-    assert counts == {"French": 3}
+    # The three on "la traite", and by meaning alone one more French passage near the best of
+    # them (family reunification, 0.22 with the query moved towards it: fuse.with_feedback).
+    assert counts == {"French": 4}
     country = one(page(client, "/?objective=10"), 'section.facet[data-facet="country"]')
     assert {text(a) for a in country.select("a")} == set(ON_OBJECTIVE_10)
 

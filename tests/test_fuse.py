@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from search.meaning import fuse
-from search.meaning.fuse import FLOOR, MEANING_WEIGHT, Fused
+from search.meaning.fuse import (
+    FEEDBACK,
+    FEEDBACK_FROM,
+    FLOOR,
+    MEANING_WEIGHT,
+    MOVED_FLOOR,
+    Fused,
+)
+from search.meaning.model import normalise
 
 STOP = frozenset({"the", "of", "and", "to", "in", "how", "what"})
 KNOWN = {"cash", "families", "abroad", "trafficking", "remittances", "ipsum"}
@@ -43,6 +51,8 @@ def test_a_passage_below_the_floor_is_not_found_by_meaning_alone() -> None:
     cosines = np.array([FLOOR - 0.01, FLOOR, 0.9, 0.0], dtype=np.float32)
     fused = fuse.fuse([], {}, cosines, None, 10)
     assert [(f.docnum, f.match) for f in fused] == [(2, "meaning"), (1, "meaning")]
+    raised = fuse.fuse([(1, 2.0)], {1: 1.0}, cosines, None, 10, floor=FLOOR + 0.01)
+    assert [(f.docnum, f.match) for f in raised] == [(2, "meaning"), (1, "words")]
 
 
 def test_words_and_meaning_blend_and_say_what_found_each() -> None:
@@ -79,6 +89,41 @@ def test_ties_are_in_document_order_and_end_cuts() -> None:
     assert fuse.nearest(cosines, np.zeros(4, dtype=bool), 3) == []
     assert fuse.nearest(cosines, None, 2, floor=0.55) == [
         Fused(3, pytest.approx(0.6), None, pytest.approx(0.6), "meaning")]  # type: ignore[arg-type]
+
+
+def unit(*rows: list[float]) -> np.ndarray:
+    return normalise(np.array(rows, dtype=np.float32))  # a zero row stays zero
+
+
+def test_feedback_moves_the_query_towards_its_nearest_passage() -> None:
+    """A passage that says what the best match says, in none of the query's words, rises above
+    one the query alone was nearer to: the feedback is normalise(q + FEEDBACK * best row)."""
+    vectors = unit([1.0, 0.2, 0.0, 0.0],   # the best match
+                   [0.8, 0.0, 0.6, 0.0],   # near it, not near the query
+                   [0.0, 0.7, 0.0, 0.7],   # nearer the query than 1, far from 0
+                   [0.0, 0.0, 0.0, 0.0])   # a deleted document
+    query = unit([0.6, 0.5, 0.0, 0.4])[0]
+    cosines = vectors @ query
+    assert cosines[2] > cosines[1]
+    assert cosines.max() >= FEEDBACK_FROM
+    moved, floor = fuse.with_feedback(vectors, query, cosines)
+    assert floor == MOVED_FLOOR
+    expected = query + FEEDBACK * vectors[0]
+    assert moved == pytest.approx(vectors @ (expected / np.linalg.norm(expected)), abs=1e-6)
+    assert moved[1] > moved[2] and moved[3] == 0.0
+    assert int(np.argmax(moved)) == 0  # the best match stays first
+
+
+def test_no_feedback_from_a_far_passage() -> None:
+    """A nearest passage below FEEDBACK_FROM is an uncertain anchor (for nonsense, an arbitrary
+    one): it must not lift its neighbours, and the usual floor applies."""
+    vectors = unit([1.0, 0.0, 0.0], [0.9, 0.1, 0.0])
+    query = unit([0.18, 0.0, 1.0])[0]
+    cosines = vectors @ query
+    assert FLOOR <= cosines.max() < FEEDBACK_FROM  # found by meaning, but not moved
+    same, floor = fuse.with_feedback(vectors, query, cosines)
+    assert same is cosines and floor == FLOOR
+    assert fuse.with_feedback(vectors[:0], query, cosines[:0])[1] == FLOOR
 
 
 @pytest.mark.parametrize("size", [1, 7, 8, 9, 100])

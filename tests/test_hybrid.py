@@ -56,6 +56,20 @@ def test_a_paraphrase_finds_the_remittances_passage_by_meaning_not_by_words(
     assert ids(run(japan_index, PARAPHRASE, "meaning", limit=1)) == [REMITTANCES]
 
 
+def test_the_query_is_moved_towards_its_nearest_passage(japan_index: OpenIndex) -> None:
+    """A dev paraphrase (bench/paraphrases_dev.tsv d10): its words find only a forum that
+    "helped"; the passage it means, a crackdown on malicious intermediaries in illegal stay and
+    fraudulent residence status, shares none of its words. With the query's vector alone the
+    forum stays first; moved towards its nearest passage (fuse.with_feedback), the meaning
+    passes it."""
+    text = ("cracking down on shady brokers who help people remain unlawfully or obtain bogus "
+            "visas")
+    hybrid = run(japan_index, text, "hybrid", limit=2)
+    assert ids(hybrid) == [f"{JP}:2a.2", f"{JP}:3c.1"]
+    assert [h.match for h in hybrid.hits] == ["meaning", "words"]
+    assert ids(run(japan_index, text, "meaning", limit=1)) == [f"{JP}:2a.2"]
+
+
 def test_hybrid_keeps_what_words_find_first(japan_index: OpenIndex) -> None:
     """A query whose words the passage has: the same best passage in every mode with words."""
     words = run(japan_index, "specified skilled worker", "words")
