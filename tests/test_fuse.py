@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search.meaning import fuse
 from search.meaning.fuse import (
@@ -134,3 +136,14 @@ def test_bitmaps_and_masks_round_trip(size: int) -> None:
     assert bitmap == sum(1 << i for i in np.flatnonzero(mask).tolist())
     assert (fuse.as_mask(bitmap, size) == mask).all()
     assert not fuse.as_mask(0, size).any()
+
+
+@settings(max_examples=300, deadline=None)
+@given(scores=st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.7, 1.0]), max_size=60),
+       end=st.integers(0, 70))
+def test_first_is_a_full_sort_cut(scores: list[float], end: int) -> None:
+    """Only the scores that can place are sorted; the answer is the full sort's, ties included."""
+    values = np.asarray(scores, dtype=np.float64)
+    docnums = np.arange(len(values), dtype=np.int64) * 3
+    expected = np.lexsort((docnums, -values))[:end]
+    assert fuse.first(values, docnums, end).tolist() == expected.tolist()

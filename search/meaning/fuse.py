@@ -131,7 +131,7 @@ def fuse(words: Sequence[tuple[int, float]], coverage: dict[int, float],
         docnums = np.fromiter(lexical, dtype=np.int64, count=len(lexical))
         scores[np.searchsorted(candidates, docnums)] += [
             _lexical(lexical[d], coverage.get(d, 0.0), best) for d in docnums.tolist()]
-    order = np.lexsort((candidates, -scores))[:end]  # best first; ties in document order
+    order = first(scores, candidates, end)
     fused = []
     for i in order.tolist():
         docnum = int(candidates[i])
@@ -158,9 +158,23 @@ def nearest(cosines: np.ndarray, allowed: np.ndarray | None, end: int,
     if allowed is not None:
         found &= allowed
     candidates = np.flatnonzero(found)
-    order = np.lexsort((candidates, -cosines[candidates]))[:end]
+    order = first(cosines[candidates], candidates, end)
     return [Fused(int(candidates[i]), float(cosines[candidates[i]]), None,
                   float(cosines[candidates[i]]), "meaning") for i in order.tolist()]
+
+
+def first(scores: np.ndarray, docnums: np.ndarray, end: int) -> np.ndarray:
+    """The indexes of the `end` best `scores`, best first, ties in document order: what sorting
+    them all gives, but only the few that can place are sorted (a query near thousands of
+    passages sorted them all)."""
+    import numpy as np
+
+    if 0 < end < len(scores):
+        # Every score equal to the end-th best stays in, so ties are broken as a full sort would.
+        cut = np.partition(scores, len(scores) - end)[len(scores) - end]
+        keep = np.flatnonzero(scores >= cut)
+        return keep[np.lexsort((docnums[keep], -scores[keep]))][:end]
+    return np.lexsort((docnums, -scores))[:max(end, 0)]
 
 
 def as_mask(bitmap: int, size: int) -> np.ndarray:
