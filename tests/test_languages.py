@@ -216,9 +216,14 @@ def test_english_query_still_finds_japan_first(three: OpenIndex) -> None:
 
 def test_search_within_one_language_for_a_country(three: OpenIndex) -> None:
     """Filters work the same on French passages: Morocco's trafficking passages only."""
-    results = search(three, Request("traite", Filters(countries=("Morocco",)), limit=50))
-    assert results.total == 3
-    assert {h.passage.country for h in results.hits} == {"Morocco"}
+    by_words = search(three, Request("traite", Filters(countries=("Morocco",)), limit=50,
+                                     mode="words"))
+    assert by_words.total == 3
+    assert {h.passage.country for h in by_words.hits} == {"Morocco"}
+    # The default adds passages near in meaning: still Morocco's, and the words' among them.
+    hybrid = search(three, Request("traite", Filters(countries=("Morocco",)), limit=50))
+    assert {h.passage.country for h in hybrid.hits} == {"Morocco"}
+    assert {h.passage.id for h in by_words.hits} <= {h.passage.id for h in hybrid.hits}
 
 
 def test_language_facet_counts(three: OpenIndex) -> None:

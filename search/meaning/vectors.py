@@ -55,6 +55,8 @@ def orders(reader: IndexReader) -> list[int]:
     from its column, ten times quicker than passage ids from the stored fields."""
     from ..schema import ORDER_FIELD
 
+    if not reader.doc_count_all():  # an empty build's reader has no columns
+        return []
     return [int(n) for n in reader.column_reader(ORDER_FIELD)]
 
 
