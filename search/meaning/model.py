@@ -68,10 +68,13 @@ class Encoder:
                    for w in {word, word.lower(), word.capitalize()})
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        out = []
-        for start in range(0, len(texts), BATCH):
-            out.extend(self.token_ids(texts[start:start + BATCH]))
-        return self.embed_ids(out)
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # A batch at a time: a build's token ids all at once were hundreds of megabytes.
+        return np.concatenate([self.embed_ids(self.token_ids(texts[start:start + BATCH]))
+                               for start in range(0, len(texts), BATCH)])
 
     def embed_ids(self, texts: list[list[int]]) -> np.ndarray:
         """`embed` for texts already turned into token ids."""
