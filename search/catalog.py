@@ -29,11 +29,14 @@ def load_catalog(corpus: Path) -> tuple[Document, ...]:
     path = catalog_path(corpus)
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist",
-                          "pass --corpus DIR or set GCM_SEARCH_CORPUS")
+                          f"pass --corpus DIR or set GCM_SEARCH_CORPUS; or start it with "
+                          f"`gcm-search add FILE --corpus {corpus}`")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise CorpusError(f"{path} is missing", "a corpus folder needs a catalog.json") from exc
+        raise CorpusError(f"{path} is missing",
+                          f"start the corpus with `gcm-search add FILE --corpus {corpus}`, "
+                          "which creates it") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(f"{path} cannot be read: {exc}") from exc
     return parse_catalog(data, str(path))
@@ -65,6 +68,17 @@ def parse_catalog(data: object, where: str = CATALOG) -> tuple[Document, ...]:
     if duplicated:
         raise CorpusError(f"{where}: duplicate document ids: {', '.join(duplicated)}")
     return tuple(documents)
+
+
+def start_catalog(corpus: Path) -> None:
+    """A corpus of one's own starts here: its folder and an empty catalog, where missing."""
+    if catalog_path(corpus).is_file():
+        return
+    try:
+        corpus.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CorpusError(f"cannot create the corpus folder {corpus}: {exc.strerror}") from exc
+    save_catalog(corpus, ())
 
 
 def save_catalog(corpus: Path, documents: Sequence[Document]) -> None:

@@ -207,6 +207,9 @@ def search_command(query: tuple[str, ...], objective: tuple[str, ...], stated_on
         _echo_json(results_dict(results))
     else:
         click.echo(results_text(results, ansi=_ansi()))
+        if not opened.manifest.documents:
+            click.echo(f"The corpus has no review yet: add one with `gcm-search add FILE "
+                       f"--corpus {config.corpus}`.")
     sys.exit(0 if results.total else 1)
 
 
@@ -364,9 +367,12 @@ def add_command(file: str, country: str, year: int | None, title: str, author: s
     text where not given; only this document is indexed.
     """
     from . import collection  # pycountry, the readers: only for this command
+    from .catalog import catalog_path
     from .collection import Given
 
-    _open(config)  # an index to add to: built first if there is none
+    if catalog_path(config.corpus).is_file():
+        _open(config)  # an index to add to: built first if there is none
+    # else a corpus of one's own starts with this review: `add` creates the folder and catalog.
     document, count, manifest = collection.add(
         config, Path(file), Given(country, year, title, author, language, url, cycle, doc_id))
     click.echo(f"Added {document.id}: {document.title} ({document.country}, {document.year}, "

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import load_catalog, save_catalog
+from .catalog import load_catalog, save_catalog, start_catalog
 from .config import Config, is_bundled
 from .errors import BadInput, CorpusError, NotFound
 from .index import Manifest, update, writing
@@ -54,6 +54,7 @@ def add(config: Config, path: Path, given: Given) -> tuple[Document, int, Manife
                           f"gcm-search reads {', '.join(sorted(readers()))}")
     source = read_source(path)  # before anything is written: unreadable files change nothing
     with writing(config):
+        start_catalog(config.corpus)  # an empty or missing folder is a corpus with no review
         _remove_stale_temporaries(config)
         documents = load_catalog(config.corpus)
         document = describe(path, source, given, {d.id for d in documents},

@@ -164,6 +164,7 @@ def home() -> str:
         clusters=_clusters(),
         kinds=KINDS,
         documents=index.manifest.documents,
+        corpus=current_app.config["GCM_LIVE_INDEX"].config.corpus,
         modes=MODES,
         mode=search_request.mode,
         languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in index.languages
