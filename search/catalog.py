@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import CorpusError
-from .models import Document
+from .models import SCOPES, Document
 
 CATALOG = "catalog.json"
-_REQUIRED = ("id", "file", "title", "country", "iso3", "year", "author")
+_REQUIRED = ("id", "file", "title", "year", "author")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -60,6 +60,20 @@ def parse_catalog(data: object, where: str = CATALOG) -> tuple[Document, ...]:
             )
         if not isinstance(entry["year"], int) or isinstance(entry["year"], bool):
             raise CorpusError(f"{where}: document {entry['id']}: year must be a number")
+        scope = entry.get("scope", "national")
+        if scope not in SCOPES:
+            raise CorpusError(f"{where}: document {entry['id']}: unknown scope {scope!r}",
+                              f"scopes: {', '.join(SCOPES)}")
+        needs = {"national": ("country", "iso3"), "regional": ("region",)}.get(scope, ())
+        lacking = [k for k in needs if not entry.get(k)]
+        if lacking:
+            raise CorpusError(f"{where}: document {entry['id']} is {scope} but lacks "
+                              f"{', '.join(lacking)}")
+        pages = entry.get("ocr_pages", [])
+        if not isinstance(pages, list) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in pages):
+            raise CorpusError(f"{where}: document {entry['id']}: ocr_pages must be a list of "
+                              "page numbers")
         if Path(str(entry["file"])).name != entry["file"]:
             raise CorpusError(f"{where}: document {entry['id']}: file must be a plain file name")
         documents.append(Document.from_dict(entry))
@@ -84,7 +98,10 @@ def start_catalog(corpus: Path) -> None:
 def save_catalog(corpus: Path, documents: Sequence[Document]) -> None:
     """Write the catalog atomically: a crash leaves the old catalog or the new one, never half."""
     path = catalog_path(corpus)
-    entries = [{k: v for k, v in d.to_dict().items() if v not in ("", None)} for d in documents]
+    # What a document leaves at its default is left out: catalogs stay short and hand-editable.
+    defaults = {"scope": "national", "ocr_pages": []}
+    entries = [{k: v for k, v in d.to_dict().items()
+                if v not in ("", None) and defaults.get(k, 0) != v} for d in documents]
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "w", encoding="utf-8") as out:

@@ -31,11 +31,19 @@ STATED_SOURCES: frozenset[ObjectiveSource] = frozenset(
     {"explicit", "heading", "referenced", "inherited"})
 """Tag sources that come from what the review says (the others are inferred or none)."""
 KINDS: tuple[Kind, ...] = ("progress", "best_practice", "trends", "other")
+Scope = Literal["national", "regional", "global", "stakeholder"]
+SCOPES: tuple[Scope, ...] = ("national", "regional", "global", "stakeholder")
+"""Whose document it is: a country's review (the default), a region's review, the Compact's own
+texts (the Compact, progress declarations), or an organisation's submission."""
 
 
 @dataclass(frozen=True)
 class Document:
-    """One review in the corpus, as described by the catalog."""
+    """One document of the review process in the corpus, as described by the catalog.
+
+    A national review has a country; the others have none ("" for `country` and `iso3`): a
+    regional review names its region, and every document names its author.
+    """
 
     id: str
     file: str
@@ -47,13 +55,31 @@ class Document:
     cycle: str = ""
     language: str = "en"
     url: str = ""
+    accessed: str = ""
+    """The date (YYYY-MM-DD) the file was downloaded from `url`, when it was."""
+    scope: Scope = "national"
+    region: str = ""
+    ocr_pages: tuple[int, ...] = ()
+    """The pages whose text was read by OCR (a scanned PDF): their quotes may hold recognition
+    errors."""
+
+    @property
+    def party(self) -> str:
+        """Whose document it is, for grouping and display: the country, else the region, else
+        the author."""
+        return self.country or self.region or self.author
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["ocr_pages"] = list(self.ocr_pages)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if "ocr_pages" in values:
+            values["ocr_pages"] = tuple(values["ocr_pages"])
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -110,6 +136,10 @@ class Passage:
     """The source pages the passage is on (PDF)."""
     objective_confidence: float | None = None
     """How sure an inferred tag is (0-1); None for tags the review states."""
+    scope: Scope = "national"
+    """The scope of the passage's document; non-national documents have no `country`."""
+    ocr: bool = False
+    """The passage's text was read by OCR from a scanned page (it may hold recognition errors)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

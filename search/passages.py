@@ -133,6 +133,7 @@ def _continues(previous: Block, block: Block) -> bool:
 def _number(document: Document, text: str, drafts: Sequence[_Draft]) -> list[Passage]:
     passages: list[Passage] = []
     ordinals: dict[tuple[str, str], int] = {}
+    ocr_pages = set(document.ocr_pages)
     for position, draft in enumerate(drafts):
         ctx = draft.context
         key = (ctx.key, ctx.subsection)
@@ -163,6 +164,8 @@ def _number(document: Document, text: str, drafts: Sequence[_Draft]) -> list[Pas
                 language=document.language,
                 number=draft.blocks[0].label if draft.blocks[0].kind == "paragraph" else "",
                 pages=draft.pages,
+                scope=document.scope,
+                ocr=bool(set(draft.pages) & ocr_pages),
             )
         )
     return passages

@@ -17,7 +17,7 @@ from .analysis import LANGUAGES, exact, language, stemmed
 from .models import STATED_SOURCES, Passage
 from .objectives import objective
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """Bump when fields change, so indexes rebuild."""
 
 ID_FIELD = "id"
@@ -34,6 +34,7 @@ FACETS: dict[str, str] = {
     "section": "section",
     "kind": "kind",
     "country": "country",
+    "scope": "scope",
     "language": "language",
     "year": "year",
 }
@@ -53,6 +54,7 @@ def schema() -> Schema:
         id=ID(stored=True, unique=True),
         doc=ID(stored=True),
         country=ID,
+        scope=ID,
         year=ID,
         section=ID,
         subsection=ID,
@@ -86,6 +88,7 @@ def to_fields(passage: Passage, order: int) -> dict[str, Any]:
         "id": passage.id,
         "doc": passage.doc,
         "country": passage.country,
+        "scope": passage.scope,
         "year": str(passage.year),
         "section": passage.section,
         "subsection": f"{passage.section}{passage.subsection}",

@@ -4,4 +4,4 @@ other passages (chunker), other tokens (analysis) or other fields (schema), so i
 Kept apart from the code they describe so that opening an index does not load the chunker.
 """
 
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
