@@ -1091,7 +1091,13 @@ def markdown(report: dict[str, Any]) -> str:
 def write_outputs(report: dict[str, Any], out: Path | None, json_path: Path | None) -> None:
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(markdown(report), encoding="utf-8")
+        text = markdown(report)
+        # bench/add_many.py's section is its own: kept as it is.
+        old = out.read_text(encoding="utf-8") if out.exists() else ""
+        begin, end = "<!-- add_many: begin -->", "<!-- add_many: end -->"
+        if begin in old and end in old:
+            text += "\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
+        out.write_text(text, encoding="utf-8")
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n",

@@ -27,7 +27,7 @@ from .config import CORPUS_ENV, INDEX_ENV, Config
 from .errors import BadInput, GcmSearchError
 from .index import Manifest, OpenIndex, build, current_build, open_index
 from .meaning.fuse import MODES
-from .models import KINDS
+from .models import KINDS, SCOPES
 from .render import (
     compare_dict,
     compare_text,
@@ -122,6 +122,23 @@ def _open(config: Config) -> OpenIndex:
     return open_index(config, progress=_progress_bar())
 
 
+def _bar(label: str) -> Callable[[int, int], None]:
+    """A progress callback drawing a bar on stderr from its first call, closed at the end."""
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done == total:
+            bar.__exit__(None, None, None)
+            bar = None
+
+    return progress
+
+
 def _progress_bar() -> Callable[[int, int], None]:
     """A progress callback that shows a bar on stderr once a build starts, and closes it."""
     bar: Any = None
@@ -169,6 +186,8 @@ def main() -> None:
 @click.option("-s", "--section", multiple=True, help="Section number (2) or subsection (2a).")
 @click.option("-k", "--kind", multiple=True, help=f"Kind of paragraph: {', '.join(KINDS)}.")
 @click.option("-c", "--country", multiple=True, help="Country name or ISO3 code.")
+@click.option("--scope", multiple=True,
+              help=f"Whose documents: {', '.join(SCOPES)} (reviews are national).")
 @click.option("-y", "--year", multiple=True, help="Review year.")
 @click.option("-l", "--language", multiple=True, help="Language of the review: en, fr, es.")
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 100),
@@ -185,6 +204,7 @@ def main() -> None:
 def search_command(query: tuple[str, ...], objective: tuple[str, ...], stated_only: bool,
                    cluster: tuple[str, ...],
                    section: tuple[str, ...], kind: tuple[str, ...], country: tuple[str, ...],
+                   scope: tuple[str, ...],
                    year: tuple[str, ...], language: tuple[str, ...], limit: int, page: int,
                    syntax: bool, mode: str, as_json: bool, config: Config) -> None:
     """Search passages. QUERY is plain words; "quoted phrases" match exactly.
@@ -194,13 +214,15 @@ def search_command(query: tuple[str, ...], objective: tuple[str, ...], stated_on
     passages in document order. Exits 0 when something is found, 1 when nothing is.
     """
     text = " ".join(query).strip()
-    if not text and not any((objective, cluster, section, kind, country, year, language)):
+    if not text and not any((objective, cluster, section, kind, country, scope, year,
+                             language)):
         raise click.UsageError("give a query, a filter (e.g. --objective 10), or both")
     if stated_only and not objective:
         raise click.UsageError("--stated-only applies to an objective filter: add --objective")
     opened = _open(config)
     filters = make_filters(opened, objectives=objective, clusters=cluster, sections=section,
-                           kinds=kind, countries=country, years=year, languages=language)
+                           kinds=kind, countries=country, years=year, languages=language,
+                           scopes=scope)
     filters = replace(filters, stated=stated_only)
     results = search(opened, Request(text, filters, page, limit, syntax, mode))
     if as_json:
@@ -348,35 +370,106 @@ def compare_command(objective: str, query: str, per_country: int, stated_only: b
 
 
 @main.command("add")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("paths", nargs=-1)
+@click.option("--manifest", type=click.Path(dir_okay=False),
+              help="A CSV with a header row: file (relative to the CSV) and any of url, country, "
+                   "year, title, language, cycle, author, scope, region, id.")
 @click.option("--country", default="", help="Country name or ISO3 code (else from the title).")
 @click.option("--year", type=click.IntRange(1990, 2100), help="Review year (else from the title).")
 @click.option("--title", default="", help="Title (else the document's own).")
-@click.option("--author", default="", help='Author (default "Government of COUNTRY").')
+@click.option("--author", default="",
+              help='Author (default "Government of COUNTRY"; needed when --scope is not national).')
 @click.option("--language", default="", type=click.Choice(["", "en", "fr", "es"]),
               help="en, fr or es (else detected from the text).")
 @click.option("--url", default="", help="Where the review is published.")
 @click.option("--cycle", default="", help='Review cycle, e.g. "IMRF 2022".')
 @click.option("--id", "doc_id", default="", help="Document id (default COUNTRY-YEAR).")
+@click.option("--scope", default="", type=click.Choice(["", *SCOPES]),
+              help="national (default), regional, global (the Compact, declarations) or "
+                   "stakeholder (an organisation's submission).")
+@click.option("--region", default="", help='The region of a regional review, e.g. '
+                                           '"Asia and the Pacific".')
+@click.option("--replace", is_flag=True,
+              help="A file whose id (--id, or COUNTRY-YEAR) is in the corpus replaces it.")
+@click.option("--ocr", is_flag=True,
+              help="Read scanned PDF pages with Tesseract (OCR).")
+@click.option("--dry-run", is_flag=True,
+              help="Read everything and show what would be added; change nothing.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256),
+              help="Files read at once (default: one per core).")
+@json_option
 @index_options
-def add_command(file: str, country: str, year: int | None, title: str, author: str,
-                language: str, url: str, cycle: str, doc_id: str, config: Config) -> None:
-    """Add a review (.txt, .html, .docx or .pdf) to the corpus and index it.
+def add_command(paths: tuple[str, ...], manifest: str | None, country: str, year: int | None,
+                title: str, author: str, language: str, url: str, cycle: str, doc_id: str,
+                scope: str, region: str, replace: bool, ocr: bool, dry_run: bool,
+                jobs: int | None, as_json: bool, config: Config) -> None:
+    """Add reviews and other documents of the review process to the corpus, and index them.
 
-    The file is copied into the corpus folder; its catalog entry is inferred from its title and
-    text where not given; only this document is indexed.
+    PATHS are files (.txt, .html, .docx, .pdf), folders (every such file under them) and http(s)
+    URLs; --manifest adds the rows of a CSV. Files are read in parallel, then indexed in one
+    update. Each file is copied into the corpus folder, its catalog entry inferred from its
+    title and text where not given. A file already in the corpus (same bytes) is skipped. One
+    line per file; exits 1 if any file failed (the others are added all the same).
     """
     from . import collection  # pycountry, the readers: only for this command
-    from .catalog import catalog_path
-    from .collection import Given
+    from .gather import Given, from_manifest, from_paths
 
-    if catalog_path(config.corpus).is_file():
-        _open(config)  # an index to add to: built first if there is none
-    # else a corpus of one's own starts with this review: `add` creates the folder and catalog.
-    document, count, manifest = collection.add(
-        config, Path(file), Given(country, year, title, author, language, url, cycle, doc_id))
-    click.echo(f"Added {document.id}: {document.title} ({document.country}, {document.year}, "
-               f"{document.language}), {count} passages; {_holds(manifest)}.")
+    if not paths and not manifest:
+        raise click.UsageError("give a FILE, a folder, a URL or --manifest FILE.csv")
+    given = Given(country, year, title, author, language, url, cycle, doc_id, scope, region)
+    items = from_paths(paths, given) if paths else []
+    if manifest:
+        items += from_manifest(Path(manifest), given)
+    if len(items) > 1 and (doc_id or title):
+        raise click.UsageError(f"--{'id' if doc_id else 'title'} names one document, and "
+                               f"{len(items)} files were given (a manifest can give each its own)")
+    outcomes, built = collection.add_many(
+        config, items, replace=replace, ocr=ocr, dry_run=dry_run, jobs=jobs,
+        reading=_bar("Reading files") if len(items) > 1 else None,
+        indexing=_bar("Indexing passages"))
+    failed = [o for o in outcomes if o.status == "failed"]
+    if as_json:
+        _echo_json({"files": [o.to_dict() for o in outcomes], "dry_run": dry_run,
+                    "index": {"passages": built.passages, "documents": len(built.documents)}
+                    if built else None})
+    else:
+        for outcome in outcomes:
+            if outcome.status == "failed":
+                # One file: its error as any command gives it; many: named by file.
+                reason = outcome.error if len(outcomes) == 1 else outcome.reason
+                click.echo(f"Error: {reason}", err=True)
+            else:
+                click.echo(_outcome_line(outcome))
+        if len(outcomes) > 1:
+            counts = Counter(o.status for o in outcomes)
+            done = counts["would add"] + counts["would replace"] if dry_run else \
+                counts["added"] + counts["replaced"]
+            others = ", ".join(f"{counts[s]} {s}" for s in ("skipped", "failed") if counts[s])
+            click.echo(f"{'Would add' if dry_run else 'Added'} {done} of {len(outcomes)} files"
+                       f"{f' ({others})' if others else ''}.")
+        if built is not None:
+            click.echo(f"The index now holds {_holds(built)}.")
+    # One file: its error's own code (2 for bad input); many: 1 if any failed.
+    only = failed[0].error if len(outcomes) == 1 and failed else None
+    sys.exit(only.exit_code if only is not None else 1 if failed else 0)
+
+
+def _outcome_line(outcome: Any) -> str:
+    """"Added morocco-2022: Examen … (Morocco, 2022, fr), 11 passages." and the like."""
+    document = outcome.document
+    if outcome.status == "skipped" or document is None:
+        return f"Skipped {outcome.reason}."
+    whose = document.party if document.scope == "national" else \
+        f"{document.party}, {document.scope}"
+    line = (f"{outcome.status.capitalize()} {document.id}: {document.title} ({whose}, "
+            f"{document.year}, {document.language}), {outcome.passages} "
+            f"passage{'s' * (outcome.passages != 1)}")
+    if outcome.changes:
+        counts = {k: len(v) for k, v in outcome.changes.items()}
+        line += (f"; passage ids: {outcome.passages - counts['changed'] - counts['new']} "
+                 f"unchanged, {counts['changed']} with other text, {counts['new']} new, "
+                 f"{counts['gone']} gone")
+    return line + "."
 
 
 @main.command("remove")
@@ -388,13 +481,13 @@ def remove_command(doc_id: str, config: Config) -> None:
 
     # No _open() first: a review whose file was deleted must still be removable.
     document, manifest = collection.remove(config, doc_id)
-    click.echo(f"Removed {document.id} ({document.title}); {_holds(manifest)}.")
+    click.echo(f"Removed {document.id} ({document.title}); the index now holds "
+               f"{_holds(manifest)}.")
 
 
 def _holds(manifest: Manifest) -> str:
     documents = len(manifest.documents)
-    return (f"the index now holds {manifest.passages} passages from {documents} "
-            f"document{'s' * (documents != 1)}")
+    return f"{manifest.passages} passages from {documents} document{'s' * (documents != 1)}"
 
 
 @main.command("documents")

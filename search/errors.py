@@ -19,6 +19,10 @@ class GcmSearchError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def __reduce__(self) -> tuple[type[GcmSearchError], tuple[str, str]]:
+        # Errors cross process boundaries (files are read in worker processes): keep the hint.
+        return self.__class__, (self.message, self.hint)
+
 
 class BadInput(GcmSearchError):
     """The user asked for something that cannot be: an unknown objective, id or option value."""

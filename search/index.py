@@ -30,7 +30,7 @@ import time
 import uuid
 import weakref
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -235,16 +235,23 @@ def _understood(chunked: Sequence[Passage]) -> tuple[list[Passage], Encoder | No
     return list(passages), encoder, vectors.by_id(passages, rows) if rows is not None else {}
 
 
-def _chunked(config: Config) -> tuple[tuple[Document, ...], list[Passage]]:
+def _chunked(config: Config, known: Mapping[str, Sequence[Passage]] | None = None,
+             ) -> tuple[tuple[Document, ...], list[Passage]]:
+    """Every document of the catalog and its passages; those in `known` (just read by `add`)
+    are not read again."""
     from . import corpus  # the readers and the chunker: loaded only when something is built
     from .passages import chunk
 
-    documents: list[Document] = []
+    known = known or {}
+    documents = load_catalog(config.corpus)
     passages: list[Passage] = []
-    for document, source in corpus.documents(config):
-        documents.append(document)
+    for document in documents:
+        if document.id in known:
+            passages.extend(known[document.id])
+            continue
+        source = corpus.source_of(config, document)
         passages.extend(chunk(document, source.text, source.blocks))
-    return tuple(documents), passages
+    return documents, passages
 
 
 def current_build(index_dir: Path) -> Path | None:
@@ -428,8 +435,9 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
         return _rebuild(config, progress)
 
 
-def _rebuild(config: Config, progress: Progress | None) -> Manifest:
-    documents, chunked = _chunked(config)
+def _rebuild(config: Config, progress: Progress | None,
+             already: Mapping[str, Sequence[Passage]] | None = None) -> Manifest:
+    documents, chunked = _chunked(config, already)
     passages, encoder, known = _understood(chunked)
 
     def fill(path: Path) -> dict[str, tuple[str, ...]]:
@@ -442,10 +450,13 @@ def _rebuild(config: Config, progress: Progress | None) -> Manifest:
 
 
 def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] = (),
+           replaced: Sequence[str] = (), chunked: Mapping[str, Sequence[Passage]] | None = None,
            progress: Progress | None = None) -> Manifest:
-    """Bring the index in step with the corpus after documents were added or removed. An addition
-    touches only the new documents: the current build is copied aside, extended, and swapped
-    in. A removal, or a missing or older build, is a full build. Call it under `writing()`."""
+    """Bring the index in step with the corpus after documents were added, replaced (ids in
+    both `added` and `replaced`) or removed. An addition touches only the new documents: the
+    current build is copied aside, extended, and swapped in. A removal or a replacement, or a
+    missing or older build, is a full build. `chunked`: the passages of documents the caller
+    has just read, by id, so they are not read again. Call it under `writing()`."""
     current = current_build(config.index)
     manifest = read_manifest(current) if current else None
     documents = load_catalog(config.corpus)
@@ -453,16 +464,20 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
     # after writing the catalog, say) would be extended into a wrong index: rebuild instead.
     stale = manifest is None or manifest.documents != tuple(
         d for d in documents if d.id not in added)
-    if current is None or manifest is None or manifest.format != FORMAT or removed or stale:
+    if current is None or manifest is None or manifest.format != FORMAT or removed or \
+            replaced or stale:
         # A removal rebuilds: Whoosh keeps deleted passages in its BM25 statistics, and
         # scores must be those of the corpus as it is.
-        return _rebuild(config, progress)
+        return _rebuild(config, progress, chunked)
+    from . import corpus
     from .passages import chunk
-    from .sources import read_source
 
     new: list[Passage] = []
     for document in (d for d in documents if d.id in added):
-        source = read_source(config.corpus / document.file)
+        if chunked and document.id in chunked:
+            new.extend(chunked[document.id])
+            continue
+        source = corpus.source_of(config, document)
         new.extend(chunk(document, source.text, source.blocks))
     new, encoder, known = _understood(new)
 

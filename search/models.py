@@ -65,9 +65,11 @@ class Document:
 
     @property
     def party(self) -> str:
-        """Whose document it is, for grouping and display: the country, else the region, else
-        the author."""
-        return self.country or self.region or self.author
+        """Whose document it is, for grouping and display: a national review's country, a
+        regional review's region, the author of the others."""
+        if self.scope == "national":
+            return self.country
+        return self.region if self.scope == "regional" else self.author
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -77,6 +79,8 @@ class Document:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
         values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        values.setdefault("country", "")  # documents without a country leave both out
+        values.setdefault("iso3", "")
         if "ocr_pages" in values:
             values["ocr_pages"] = tuple(values["ocr_pages"])
         return cls(**values)

@@ -71,6 +71,7 @@ class Filters:
     years: tuple[str, ...] = ()
     clusters: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()
     stated: bool = False
     """The objective filter counts only the tags a review states, not inferred ones."""
 
@@ -83,6 +84,7 @@ class Filters:
                 ("section", self.sections),
                 ("kind", self.kinds),
                 ("country", self.countries),
+                ("scope", self.scopes),
                 ("language", self.languages),
                 ("year", self.years),
                 ("stated", ("1",) if self.stated else ()),
@@ -257,6 +259,7 @@ def filter_query(filters: Filters) -> wq.Query | None:
         [wq.Term("subsection" if s[-1:].isalpha() else "section", s) for s in filters.sections],
         [wq.Term("kind", k) for k in filters.kinds],
         [wq.Term("country", c) for c in filters.countries],
+        [wq.Term("scope", c) for c in filters.scopes],
         [wq.Term("language", lang) for lang in filters.languages],
         [wq.Term("year", y) for y in filters.years],
     ]

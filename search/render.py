@@ -7,7 +7,7 @@ The JSON of `gcm-search search --json` is `results_dict(results)`; the terminal 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import objectives as gcm
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 RELATED = "(related by meaning)"
 """The mark of a passage found by meaning alone: none of the query's words are in it."""
+OCR_NOTE = "(OCR text: may hold recognition errors)"
+"""Beside a passage read by OCR from a scanned page: its quote may differ from the page."""
 
 
 def objective_rows(passages: Iterable[Passage]) -> list[dict[str, Any]]:
@@ -63,6 +65,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "score": hit.score,
         "doc": p.doc,
         "country": p.country,
+        "scope": p.scope,
         "year": p.year,
         "section": p.section,
         "section_title": p.section_title,
@@ -80,6 +83,7 @@ def hit_dict(hit: Hit) -> dict[str, Any]:
         "citation": hit.citation,
         "spans": [list(s) for s in p.spans],
         "sha256": p.sha256,
+        "ocr": p.ocr,
         "match": hit.match,
         "scores": {"words": hit.scores[0], "meaning": hit.scores[1]},
     }
@@ -139,6 +143,7 @@ def results_text(results: Results, ansi: bool = False) -> str:
         p = hit.passage
         score = f"  score {hit.score:.2f}" if hit.score else ""
         related = f"  {RELATED}" if hit.match == "meaning" else ""
+        related += f"  {OCR_NOTE}" if p.ocr else ""
         lines += [
             "",
             f"{hit.rank:>2}. {p.id}{score}{related}",
@@ -198,10 +203,16 @@ def _summary(results: Results) -> str:
     return f"{results.total} {noun}{asked}{' where ' + filters if filters else ''}{shown}"
 
 
+def telling(name: str, counts: dict[str, int], active: Sequence[str] = ()) -> bool:
+    """Is a facet worth showing? Not when empty; scope not while every passage is national
+    (a corpus of reviews only), unless it is filtered on."""
+    return bool(counts) and (name != "scope" or set(counts) != {"national"} or bool(active))
+
+
 def facets_text(facets: dict[str, dict[str, int]]) -> list[str]:
     lines = []
     for name, counts in facets.items():
-        if not counts:
+        if not telling(name, counts):
             continue
         if name == "objective":
             items = [f"{gcm.objective(int(v)).label} ({n})" for v, n in counts.items()]
@@ -213,7 +224,7 @@ def facets_text(facets: dict[str, dict[str, int]]) -> list[str]:
 
 def passage_text(passage: Passage, citation: str) -> str:
     return "\n".join([
-        f"{passage.id}",
+        f"{passage.id}{'  ' + OCR_NOTE if passage.ocr else ''}",
         f"{where(passage)}",
         f"{objectives_line(passage)}",
         "",
@@ -259,11 +270,24 @@ def compare_dict(comparison: Comparison) -> dict[str, Any]:
         "stated_only": comparison.stated,
         "total": comparison.total,
         "suggestion": comparison.suggestion,
+        # "countries" for compatibility: documents without a country are columns of their scope
+        # ("country" null, "scope" set).
         "countries": [
-            {"country": country, "passages": count, "results": [hit_dict(h) for h in hits]}
-            for country, count, hits in comparison.countries
+            {"label": column.label,
+             "country": column.filter[1] if column.filter[0] == "country" else None,
+             "scope": column.filter[1] if column.filter[0] == "scope" else None,
+             "passages": column.count, "results": [hit_dict(h) for h in column.hits]}
+            for column in comparison.columns
         ],
     }
+
+
+def columns_summary(comparison: Comparison) -> str:
+    """ "3 countries", or "3 countries and global documents, regional reviews"."""
+    countries = sum(1 for c in comparison.columns if c.filter[0] == "country")
+    others = [c.label.lower() for c in comparison.columns if c.filter[0] != "country"]
+    text = f"{countries} countr{'ies' if countries != 1 else 'y'}"
+    return f"{text} and {', '.join(others)}" if others else text
 
 
 def compare_text(comparison: Comparison, width: int = 100) -> str:
@@ -271,14 +295,13 @@ def compare_text(comparison: Comparison, width: int = 100) -> str:
     objective = gcm.objective(comparison.objective)
     asked = f' matching "{comparison.query}"' if comparison.query else ""
     asked += " (stated tags only)" if comparison.stated else ""
-    countries = len(comparison.countries)
     lines = [f"Objective {objective.label}{asked}: {comparison.total} passage"
-             f"{'s' * (comparison.total != 1)} from {countries} "
-             f"countr{'ies' if countries != 1 else 'y'}"]
+             f"{'s' * (comparison.total != 1)} from {columns_summary(comparison)}"]
     if comparison.suggestion:
         lines.insert(0, comparison.suggestion)
-    for country, count, hits in comparison.countries:
-        lines += ["", f"{country} ({count})"]
+    for column in comparison.columns:
+        count, hits = column.count, column.hits
+        lines += ["", f"{column.label} ({count})"]
         for hit in hits:
             p = hit.passage
             head = f"  {p.id:<24} {p.kind.replace('_', ' '):<13} "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -29,7 +29,7 @@ from .highlight import matched_spans, segments
 from .index import OpenIndex
 from .meaning import fuse
 from .meaning.fuse import MODES, Fused
-from .models import KINDS, Hit, Passage, Results
+from .models import KINDS, SCOPES, Hit, Passage, Results
 from .postings import BitmapSet, Bits, FacetPostings, cached, facet_postings, matching
 from .query import (
     MAX_QUERY_CHARS,
@@ -83,16 +83,17 @@ def make_filters(
     countries: Iterable[str] = (),
     years: Iterable[str] = (),
     languages: Iterable[str] = (),
+    scopes: Iterable[str] = (),
 ) -> Filters:
     """Check and normalise what a user typed as filters; unknown values are a `BadInput`."""
     documents = opened.manifest.documents
-    by_name = {d.country.lower(): d.country for d in documents}
-    by_name.update({d.iso3.lower(): d.country for d in documents})
+    by_name = {d.country.lower(): d.country for d in documents if d.country}
+    by_name.update({d.iso3.lower(): d.country for d in documents if d.iso3})
 
     def country(value: str) -> str:
         found = by_name.get(value.strip().lower())
         if found is None:
-            known = ", ".join(sorted({d.country for d in documents}))
+            known = ", ".join(sorted({d.country for d in documents if d.country}))
             raise BadInput(f"no review from {value!r} in the index", f"countries: {known}")
         return found
 
@@ -108,6 +109,12 @@ def make_filters(
         normal = value.strip().lower().replace("(", "").replace(")", "").replace(".", "")
         if not _SECTION.match(normal):
             raise BadInput(f"unknown section {value!r}", "give a number like 2, or 2a for 2(a)")
+        return normal
+
+    def scope(value: str) -> str:
+        normal = value.strip().lower()
+        if normal not in SCOPES:
+            raise BadInput(f"unknown scope {value!r}", f"scopes: {', '.join(SCOPES)}")
         return normal
 
     years_known = sorted({str(d.year) for d in documents})
@@ -137,6 +144,7 @@ def make_filters(
         countries=tuple(dict.fromkeys(country(v) for v in countries)),
         years=tuple(dict.fromkeys(year(v) for v in years)),
         languages=tuple(dict.fromkeys(language_filter(v) for v in languages)),
+        scopes=tuple(dict.fromkeys(scope(v) for v in scopes)),
     )
 
 
@@ -466,14 +474,32 @@ def all_passages(opened: OpenIndex, doc: str | None = None) -> list[Passage]:
         return [from_stored(hit.fields()) for hit in found]
 
 
+SCOPE_COLUMNS = {"global": "Global documents", "regional": "Regional reviews",
+                 "stakeholder": "Stakeholder submissions"}
+"""The columns of a comparison that are not a country's: documents without a country are
+grouped by their scope (the Compact and its declarations first, as what was promised)."""
+
+
+class Column(NamedTuple):
+    """One column of a comparison: a country's passages on the objective (or a scope's, for
+    documents without a country), best first."""
+
+    label: str
+    count: int
+    hits: tuple[Hit, ...]
+    filter: tuple[str, str]
+    """The search filter that lists all of the column's passages: ("country", "Japan") or
+    ("scope", "regional")."""
+
+
+
 @dataclass(frozen=True)
 class Comparison:
     """One objective across countries: each country's passages on it, best first."""
 
     objective: int
     query: str
-    countries: tuple[tuple[str, int, tuple[Hit, ...]], ...]
-    """(country, how many passages it has on the objective, its best ones)."""
+    columns: tuple[Column, ...]
     total: int
     suggestion: str | None = None
     stated: bool = False
@@ -484,7 +510,8 @@ def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int
             stated: bool = False) -> Comparison:
     """The passages of every country on `objective` (matching `query`, if given), grouped by
     country, countries with the most passages first, each country's best passages first;
-    `stated`: only the passages whose review states the objective."""
+    `stated`: only the passages whose review states the objective. Documents without a country
+    are grouped by scope, the global ones (what was promised) before every country."""
     filters = Filters(objectives=(objective,), stated=stated)
     # By words: a comparison lists what each government wrote on the objective.
     everything = search(opened, Request(query, filters, 1, MAX_LIMIT, mode="words"))
@@ -494,13 +521,17 @@ def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int
         hits.extend(search(opened, Request(query, filters, page, MAX_LIMIT,
                                            mode="words")).hits)
         page += 1
-    grouped: dict[str, list[Hit]] = {}
+    grouped: dict[tuple[str, str], list[Hit]] = {}
     for hit in hits:
-        grouped.setdefault(hit.passage.country, []).append(hit)
-    ranked = sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return Comparison(objective, query,
-                      tuple((c, len(h), tuple(h[:per_country])) for c, h in ranked),
-                      everything.total, everything.suggestion, stated)
+        p = hit.passage
+        key = ("country", p.country) if p.country else ("scope", p.scope)
+        grouped.setdefault(key, []).append(hit)
+    ranked = sorted(grouped.items(), key=lambda kv: (kv[0] != ("scope", "global"), -len(kv[1]),
+                                                     kv[0][1]))
+    columns = tuple(Column(SCOPE_COLUMNS.get(value, value) if name == "scope" else value,
+                           len(found), tuple(found[:per_country]), (name, value))
+                    for (name, value), found in ranked)
+    return Comparison(objective, query, columns, everything.total, everything.suggestion, stated)
 
 
 def document_rows(opened: OpenIndex) -> list[dict[str, Any]]:

@@ -99,7 +99,7 @@ def test_json_has_the_issue_keys_and_documented_extras(japan_config: Config) -> 
     data = _json(cli(japan_config, "search", "trafficking", "--json"))
     assert set(data) == ENVELOPE | {"pages", "limit", "searched", "mode"}
     extras = {"cluster", "objective_labels", "spans", "sha256", "match", "scores",
-              "objective_confidence", "objective_note"}
+              "objective_confidence", "objective_note", "scope", "ocr"}
     assert all(set(hit) == HIT | extras for hit in data["results"])
 
 

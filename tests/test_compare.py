@@ -49,7 +49,7 @@ def passages(opened: OpenIndex) -> list[Passage]:
 
 
 def countries(comparison: Comparison) -> list[tuple[str, int, list[str]]]:
-    return [(c, n, [h.passage.id for h in hits]) for c, n, hits in comparison.countries]
+    return [(c, n, [h.passage.id for h in hits]) for c, n, hits, _ in comparison.columns]
 
 
 def on_objective(passages: list[Passage], country: str, objective: int = 10) -> list[str]:
@@ -73,7 +73,7 @@ def test_grouped_by_country_most_passages_first(opened: OpenIndex,
         for country in BY_COUNT]
     assert comparison.total == sum(ON_OBJECTIVE_10.values()) == 15
     assert (comparison.objective, comparison.query, comparison.suggestion) == (10, "", None)
-    for country, _, hits in comparison.countries:
+    for country, _, hits, _ in comparison.columns:
         assert all(h.passage.country == country and 10 in h.passage.objectives for h in hits)
         assert all(h.score == 0.0 for h in hits)
 
@@ -92,10 +92,10 @@ def test_with_a_query_each_country_best_first(opened: OpenIndex, query: str) -> 
     """Each country's passages are the search's, for that country, in the search's order (best
     first), and each count is that search's total."""
     comparison = compare(opened, 10, query, per_country=100)
-    assert comparison.countries
-    counts = [n for _, n, _ in comparison.countries]
+    assert comparison.columns
+    counts = [n for _, n, _, _ in comparison.columns]
     assert counts == sorted(counts, reverse=True)
-    for country, count, hits in comparison.countries:
+    for country, count, hits, _ in comparison.columns:
         alone = search(opened, Request(query, Filters(objectives=(10,), countries=(country,)),
                                        limit=100, mode="words"))
         assert [h.passage.id for h in hits] == [h.passage.id for h in alone.hits]
@@ -108,7 +108,7 @@ def test_with_a_query_each_country_best_first(opened: OpenIndex, query: str) -> 
 def test_a_query_narrows_the_countries(opened: OpenIndex) -> None:
     assert countries(compare(opened, 10, "sensibilisation")) == [
         ("Morocco", 1, [f"{MA}:2b.1"])]
-    assert [(c, n) for c, n, _ in compare(opened, 10, "victimes").countries] == [
+    assert [(c, n) for c, n, _, _ in compare(opened, 10, "victimes").columns] == [
         ("Japan", 6), ("Morocco", 4), ("Mexico", 2)]
 
 
@@ -117,8 +117,8 @@ def test_per_country_limits_the_hits_not_the_counts(opened: OpenIndex, per_count
     full = compare(opened, 10, per_country=100)
     limited = compare(opened, 10, per_country=per_country)
     assert limited.total == full.total
-    for (country, count, hits), (_, full_count, all_hits) in zip(
-            limited.countries, full.countries, strict=True):
+    for (country, count, hits, _), (_, full_count, all_hits, _) in zip(
+            limited.columns, full.columns, strict=True):
         assert count == full_count == ON_OBJECTIVE_10[country]
         assert len(hits) == min(per_country, count)
         assert [h.passage.id for h in hits] == [h.passage.id for h in all_hits[:per_country]]
@@ -127,7 +127,7 @@ def test_per_country_limits_the_hits_not_the_counts(opened: OpenIndex, per_count
 @pytest.mark.parametrize(("objective", "query"), [(1, ""), (10, NOTHING)])
 def test_nothing_to_compare(opened: OpenIndex, objective: int, query: str) -> None:
     comparison = compare(opened, objective, query)
-    assert (comparison.countries, comparison.total) == ((), 0)
+    assert (comparison.columns, comparison.total) == ((), 0)
 
 
 def test_a_misspelt_query_is_corrected(opened: OpenIndex) -> None:
@@ -145,7 +145,7 @@ def test_compare_text_a_block_per_country(opened: OpenIndex) -> None:
     header, *blocks = compare_text(comparison, width=100).split("\n\n")
     assert header == "Objective 10 - Trafficking: 15 passages from 3 countries"
     assert [b.splitlines()[0] for b in blocks] == ["Morocco (7)", "Japan (6)", "Mexico (2)"]
-    for block, (_, count, hits) in zip(blocks, comparison.countries, strict=True):
+    for block, (_, count, hits, _) in zip(blocks, comparison.columns, strict=True):
         rows = block.splitlines()[1:]
         assert [row.split()[0] for row in rows[:len(hits)]] == [h.passage.id for h in hits]
         more = count - len(hits)
@@ -185,7 +185,7 @@ def test_compare_dict_shape(opened: OpenIndex) -> None:
     assert (data["query"], data["total"], data["suggestion"]) == ("victimes", 12, None)
     assert [(c["country"], c["passages"]) for c in data["countries"]] == [
         ("Japan", 6), ("Morocco", 4), ("Mexico", 2)]
-    hits: list[Hit] = [h for _, _, hs in comparison.countries for h in hs]
+    hits: list[Hit] = [h for _, _, hs, _ in comparison.columns for h in hs]
     assert [r for c in data["countries"] for r in c["results"]] == [as_json(hit_dict(h))
                                                                     for h in hits]
     first = data["countries"][1]["results"][0]
@@ -303,7 +303,7 @@ def test_cli_add_and_remove(built: Config, review_files: dict[str, Path]) -> Non
     assert added.exit_code == 0, added.stderr
     assert added.stdout == (
         "Added morocco-2022: Examen volontaire du PMM par le Maroc 2022 (Morocco, 2022, fr), "
-        "11 passages; the index now holds 47 passages from 2 documents.\n")
+        "11 passages.\nThe index now holds 47 passages from 2 documents.\n")
     found = run(built, "search", "traite", "--json")
     assert {r["doc"] for r in json.loads(found.stdout)["results"]} == {MA}
 
@@ -324,7 +324,8 @@ def test_cli_remove_message_is_singular_for_one_document(
 
 @pytest.mark.parametrize(("name", "options", "code", "error"), [
     ("anonymous", [], 2, "Error: cannot tell the country of anonymous.txt from its title "
-     "'Rapport national 2022' (pass --country)"),
+     "'Rapport national 2022' (pass --country, or --scope regional, global or stakeholder "
+     "for a document that is not a country's)"),
     ("undated", [], 2, "Error: cannot tell the year of undated.txt from its title "
      "'Examen volontaire du PMM par le Maroc' (pass --year)"),
     ("fr", ["--country", "Atlantis"], 2, "Error: unknown country 'Atlantis' (give its English, "
@@ -407,11 +408,11 @@ def test_web_compare_view_a_section_per_country(client: FlaskClient, opened: Ope
     soup = page(client, url)
     comparison = compare(opened, 10, query, per)
     assert columns(soup) == [(c, str(n), [h.passage.id for h in hits])
-                             for c, n, hits in comparison.countries]
+                             for c, n, hits, _ in comparison.columns]
     noun = "passage" if comparison.total == 1 else "passages"
-    places = "country" if len(comparison.countries) == 1 else "countries"
+    places = "country" if len(comparison.columns) == 1 else "countries"
     assert text(one(soup, "p.summary-line")).startswith(
-        f"{comparison.total} {noun} from {len(comparison.countries)} {places}")
+        f"{comparison.total} {noun} from {len(comparison.columns)} {places}")
     assert one(soup, "input#q").get("value", "") == query
 
 

@@ -70,7 +70,8 @@ def test_no_code_path_opens_a_network_connection(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     review = next(p for p in CORPUS.iterdir() if p.suffix == ".txt")
-    shutil.copy(review, tmp_path / ADDED)
+    # Another review with the same text but its own bytes (the same bytes would be skipped).
+    (tmp_path / ADDED).write_bytes(review.read_bytes() + b"\nKenya, 2022.\n")
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(corpus), str(tmp_path / "index"),
          json.dumps(COMMANDS), json.dumps(PAGES)],

@@ -32,6 +32,7 @@ from ..meaning.similar import similar
 from ..models import KINDS, Passage, Results
 from ..query import MAX_QUERY_CHARS, Filters
 from ..render import (
+    columns_summary,
     compare_dict,
     hit_dict,
     objective_rows,
@@ -39,6 +40,7 @@ from ..render import (
     provenance,
     results_dict,
     similar_dict,
+    telling,
     where,
 )
 from ..results import (
@@ -58,7 +60,7 @@ from ..results import (
 bp = Blueprint("gcm", __name__)
 log = logging.getLogger("gcm_search.web")
 
-FILTERS = ("objective", "cluster", "section", "kind", "country", "language", "year")
+FILTERS = ("objective", "cluster", "section", "kind", "country", "scope", "language", "year")
 LANGUAGE_NAMES = {"en": "English", "fr": "French", "es": "Spanish"}
 DEFAULT_LIMIT = 10
 DEFAULT_MODE = "hybrid"
@@ -103,7 +105,7 @@ def _search_request(index: OpenIndex) -> Request:
     filters = make_filters(index, objectives=values["objective"], clusters=values["cluster"],
                            sections=values["section"], kinds=values["kind"],
                            countries=values["country"], years=values["year"],
-                           languages=values["language"])
+                           languages=values["language"], scopes=values["scope"])
     mode = check_mode(request.args.get("mode", "").strip() or DEFAULT_MODE)
     filters = replace(filters, stated=_flag("stated"))
     return Request(text.strip(), filters, _int_arg("page", 1, 1, MAX_PAGE),
@@ -270,11 +272,13 @@ def objective_page(number: int) -> str:
         raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
     per_country = _int_arg("per", 10, 1, MAX_LIMIT)
     comparison = compare(index, number, query, per_country, _flag("stated"))
-    countries = [{"country": country, "count": count,
-                  "hits": [_hit_view(h, index) for h in hits]}
-                 for country, count, hits in comparison.countries]
+    countries = [{"country": column.label, "count": column.count,
+                  "filter": {column.filter[0]: column.filter[1]},
+                  "hits": [_hit_view(h, index) for h in column.hits]}
+                 for column in comparison.columns]
     return render_template("objective.html", objective=objective, comparison=comparison,
                            countries=countries, query=query,
+                           summary=columns_summary(comparison),
                            within_url=search_url({"objective": [str(number)]},
                                                  stated="1" if comparison.stated else None))
 
@@ -391,12 +395,13 @@ def _hit_view(hit: Any, index: OpenIndex) -> dict[str, Any]:
 
 def _facet_views(results: Results, state: dict[str, list[str]]) -> list[dict[str, Any]]:
     names = {"objective": "Objective", "cluster": "Cluster", "section": "Section",
-             "kind": "Kind", "country": "Country", "language": "Language", "year": "Year"}
+             "kind": "Kind", "country": "Country", "scope": "Scope", "language": "Language",
+             "year": "Year"}
     views = []
     for name, counts in results.facets.items():
-        if not counts:
-            continue
         active = state.get(name, [])
+        if not telling(name, counts, active):
+            continue
         items = []
         for value, count in counts.items():
             label, title = facet_label(name, value)
