@@ -460,7 +460,7 @@ def test_unreadable_bytes(base: str, tmp_path: Path, path: str, what: str) -> No
 @pytest.mark.parametrize(
     "url",
     ["http://127.0.0.1:notaport/r.pdf", "http:///r.pdf", "http://[::1/r.pdf",
-     "https://example.org/a\nb.pdf"],
+     "https://example.org/a\nb.pdf", "https://user:secret@example.org/r.pdf"],
 )
 def test_malformed_urls(tmp_path: Path, url: str) -> None:
     with pytest.raises(BadInput) as raised:
@@ -502,7 +502,7 @@ def test_sniff(data: bytes, content_type: str, suffix: str) -> None:
     ],
 )
 def test_sniff_refuses(data: bytes, what: str) -> None:
-    with pytest.raises(dl._Unreadable) as raised:
+    with pytest.raises(dl.Unreadable) as raised:
         sniff(data)
     assert raised.value.what.startswith(what)
 
@@ -514,3 +514,11 @@ def test_sniff_refuses(data: bytes, what: str) -> None:
 )
 def test_sizes(n: int, shown: str) -> None:
     assert dl._size(n) == shown
+
+
+def test_a_url_with_a_password(tmp_path: Path) -> None:
+    """Refused (the URL would be printed in every citation), and the password is not echoed."""
+    with pytest.raises(BadInput) as raised:
+        download("https://user:secret@example.org/r.pdf", tmp_path)
+    assert raised.value.message == ("https://user:***@example.org/r.pdf: a URL with a user name "
+                                    "or password cannot be added")

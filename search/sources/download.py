@@ -36,7 +36,7 @@ from ..errors import BadInput, CorpusError
 from .encoding import decode
 
 __all__ = ["DEADLINE", "MAX_BYTES", "MAX_REDIRECTS", "SUFFIXES", "TIMEOUT", "Downloaded",
-           "download", "is_url", "sniff"]
+           "Unreadable", "download", "is_url", "sniff"]
 
 MAX_BYTES = 100 * 1024 * 1024
 TIMEOUT = 30.0
@@ -102,7 +102,7 @@ class Downloaded:
     size: int
 
 
-class _Unreadable(Exception):
+class Unreadable(Exception):
     """The bytes are none of the readable types: what they are, and what to do."""
 
     def __init__(self, what: str, hint: str = _READABLE) -> None:
@@ -143,6 +143,9 @@ def download(
         if redirects == max_redirects:
             raise BadInput(f"{shown}: more than {max_redirects} redirects",
                            "the server may be sending the request round in a loop")
+        if time.monotonic() > ends:
+            raise BadInput(f"{shown}: no file within {deadline:g} s ({redirects + 1} redirects)",
+                           "try again later")
         redirects += 1
         current = _request_url(urljoin(current, location or ""), shown, redirected=True)
     with contextlib.closing(response):
@@ -160,7 +163,7 @@ def download(
         data = partial.read_bytes()
         try:
             suffix = sniff(data, content_type=content_type, charset=charset)
-        except _Unreadable as exc:
+        except Unreadable as exc:
             raise BadInput(f"{shown}: not a PDF, Word, HTML or text file ({exc.what})",
                            exc.hint) from None
         target = _free_path(folder, _stem(current) or _stem(url) or "download", suffix)
@@ -177,10 +180,10 @@ def sniff(data: bytes, *, content_type: str = "", charset: str | None = None) ->
 
     The bytes decide: a PDF served as text/html is a PDF. `content_type` (the server's, without
     parameters) only settles markup that could be HTML or text; `charset` helps decode text.
-    Raises `_Unreadable` saying what the bytes are instead.
+    Raises `Unreadable` saying what the bytes are instead.
     """
     if not data:
-        raise _Unreadable("the server sent an empty file", "check the address")
+        raise Unreadable("the server sent an empty file", "check the address")
     start = data[:1024].lstrip()
     if start.startswith(b"%PDF-"):
         return ".pdf"
@@ -188,14 +191,14 @@ def sniff(data: bytes, *, content_type: str = "", charset: str | None = None) ->
         return _docx(data)
     for magic, what, hint in _MAGIC:
         if data.startswith(magic):
-            raise _Unreadable(f"it starts with {what}", hint)
+            raise Unreadable(f"it starts with {what}", hint)
     head = _markup_head(data)
     if head.startswith(b"<") and (_HTML_TAG.search(head) or content_type in _HTML_TYPES):
         return ".html"
     try:
         decode(data, "download", declared=charset)
     except CorpusError:
-        raise _Unreadable("it is binary data") from None
+        raise Unreadable("it is binary data") from None
     return ".txt"
 
 
@@ -204,9 +207,9 @@ def _docx(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError):
-        raise _Unreadable("it starts like a ZIP archive but is damaged") from None
+        raise Unreadable("it starts like a ZIP archive but is damaged") from None
     if "word/document.xml" not in names:
-        raise _Unreadable("it is a ZIP archive but not a Word .docx: no word/document.xml")
+        raise Unreadable("it is a ZIP archive but not a Word .docx: no word/document.xml")
     return ".docx"
 
 
@@ -317,6 +320,10 @@ def _request_url(url: str, shown: str, *, redirected: bool = False) -> str:
                        "download the file yourself and add it from disk")
     if not parts.hostname:
         raise BadInput(f"{shown}: {via}the URL names no server")
+    if parts.username is not None or parts.password is not None:
+        # The URL is kept in the catalog and printed in every citation.
+        raise BadInput(f"{shown}: {via}a URL with a user name or password cannot be added",
+                       "download the file yourself and add it from disk")
     try:
         netloc = parts.netloc.encode("idna").decode("ascii") if not parts.netloc.isascii() \
             else parts.netloc
@@ -397,6 +404,7 @@ def _size(n: int) -> str:
 def _shown(url: str) -> str:
     """The URL as an error message names it: on one line, at most 200 characters."""
     one_line = "".join(char if ord(char) >= 32 and ord(char) != 127 else "?" for char in url)
+    one_line = re.sub(r"^([^/]*//[^/@:]*:)[^/@]*@", r"\1***@", one_line)  # never a password
     return one_line if len(one_line) <= 200 else one_line[:199] + "…"
 
 
