@@ -155,8 +155,9 @@ def download(
                            f"(the server says {_size(response.length)})",
                            "download it yourself and add the file if it really is a review")
         accessed = (today or _utc_today)().isoformat()
-        content_type = response.headers.get_content_type() if "Content-Type" in response.headers \
-            else ""
+        # get_content_type() says "text/plain" when there is no header: a hint only if sent.
+        declared = response.headers.get("Content-Type")
+        content_type = response.headers.get_content_type() if declared else ""
         charset = response.headers.get_content_charset()
         partial, size = _stream(response, folder, shown, max_bytes, timeout, deadline, ends)
     try:
