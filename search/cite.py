@@ -5,6 +5,10 @@ follow to the paragraph, in the formats people paste into reports and reference 
     [japan-2022:2a.6].
 
 `Quote` says what is cited: the passage, the exact words, and their offsets in the source text.
+A document added from a URL keeps it and its access date, and every format carries both (the text
+and markdown forms end "Available at: URL (accessed 3 December 2026)."). Documents of every scope
+are cited by their corporate author, so one without a country (a regional review, the Compact, an
+organisation's submission) reads as naturally as a country's.
 """
 
 from __future__ import annotations
@@ -12,14 +16,24 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from .anchor import closest, find_in_passage, passage_range, selectors, source_range, unescape
 from .errors import BadInput
-from .models import Document, Passage
+from .models import Document, Passage, Scope
 
 FORMATS = ("text", "markdown", "csl-json", "bibtex", "ris", "annotation")
 GENRE = "Voluntary GCM review"
+GENRES: dict[Scope, str] = {
+    "national": GENRE,
+    "regional": "Regional GCM review",
+    "global": "Global Compact for Migration document",
+    "stakeholder": "Stakeholder contribution to the GCM review",
+}
+"""What kind of report each scope's documents are (CSL `genre`, BibTeX `type`, RIS `M3`)."""
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
 
 
 @dataclass(frozen=True)
@@ -50,11 +64,50 @@ def pinpoint(passage: Passage) -> str:
 
 
 def citation(passage: Passage, document: Document) -> str:
-    """The one-line reference: author, title (year), pinpoint [stable id]. Every hit has one."""
+    """The one-line reference: author, title (year), pinpoint [stable id]. Every hit has one.
+
+    It names no country: the author is the corporate one ("Government of Japan", "United
+    Nations Network on Migration"), so documents without a country read the same way.
+    """
     return (
         f"{document.author}, {document.title} ({document.year}), {pinpoint(passage)} "
         f"[{passage.id}]."
     )
+
+
+def genre(document: Document) -> str:
+    return GENRES.get(document.scope, GENRE)
+
+
+def availability(document: Document, *, markdown: bool = False) -> str:
+    """"Available at: URL (accessed 3 December 2026)." for a document added from a URL; "" for
+    the others. In markdown the URL is an autolink, so that no character of it is read as
+    emphasis."""
+    if not document.url:
+        return ""
+    url = f"<{_autolink(document.url)}>" if markdown else document.url
+    accessed = _accessed(document)
+    when = (f" (accessed {accessed.day} {MONTHS[accessed.month - 1]} {accessed.year})"
+            if accessed else f" (accessed {document.accessed})" if document.accessed else "")
+    return f"Available at: {url}{when}."
+
+
+def _accessed(document: Document) -> date | None:
+    """The access date, when the catalog has a valid one (it is kept as YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(document.accessed) if document.accessed else None
+    except ValueError:
+        return None
+
+
+def _autolink(url: str) -> str:
+    # A CommonMark autolink ends at a space or ">": those are percent-encoded, the same URL.
+    return url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+
+
+def _with_availability(reference: str, document: Document, *, markdown: bool = False) -> str:
+    available = availability(document, markdown=markdown)
+    return f"{reference} {available}" if available else reference
 
 
 def quote_of(passage: Passage, document: Document, part: str | None = None) -> Quote:
@@ -74,11 +127,14 @@ def quote_of(passage: Passage, document: Document, part: str | None = None) -> Q
 
 def as_text(quote: Quote) -> str:
     # Pasted into reports, so as a reader sees it: the source's "US\$" escapes undone.
-    return f"“{unescape(quote.words)}” {citation(quote.passage, quote.document)}"
+    reference = _with_availability(citation(quote.passage, quote.document), quote.document)
+    return f"“{unescape(quote.words)}” {reference}"
 
 
 def as_markdown(quote: Quote) -> str:
-    return f"> {unescape(quote.words)}\n\n— {citation(quote.passage, quote.document)}"
+    reference = _with_availability(citation(quote.passage, quote.document), quote.document,
+                                   markdown=True)
+    return f"> {unescape(quote.words)}\n\n— {reference}"
 
 
 def csl_item(quote: Quote) -> dict[str, Any]:
@@ -90,7 +146,7 @@ def csl_item(quote: Quote) -> dict[str, Any]:
         "title": document.title,
         "author": [{"literal": document.author}],
         "issued": {"date-parts": [[document.year]]},
-        "genre": GENRE,
+        "genre": genre(document),
         "publisher": document.author,
         "note": f"gcm-search passage {passage.id}",
         "locator": _locator(passage),
@@ -100,6 +156,11 @@ def csl_item(quote: Quote) -> dict[str, Any]:
         item["collection-title"] = document.cycle
     if document.url:
         item["URL"] = document.url
+        accessed = _accessed(document)
+        if accessed:
+            item["accessed"] = {"date-parts": [[accessed.year, accessed.month, accessed.day]]}
+        elif document.accessed:
+            item["accessed"] = {"raw": document.accessed}
     if document.language:
         item["language"] = document.language
     return item
@@ -119,12 +180,18 @@ def as_bibtex(quote: Quote) -> str:
         ("author", "{" + _tex(document.author) + "}"),  # corporate author: one name, kept whole
         ("title", _tex(document.title)),
         ("institution", _tex(document.author)),
-        ("type", _tex(GENRE)),
+        ("type", _tex(genre(document))),
         ("year", str(document.year)),
         ("note", _tex(f"{pinpoint(passage)} [{passage.id}]")),
     ]
     if document.url:
-        fields.append(("url", document.url))
+        # biblatex's url and urldate (ISO date); braces would unbalance the entry, and are not
+        # legal in a URL unescaped anyway.
+        fields.append(("url", document.url.replace("{", "%7B").replace("}", "%7D")))
+        accessed = _accessed(document)
+        if accessed or document.accessed:
+            urldate = accessed.isoformat() if accessed else _tex(document.accessed)
+            fields.append(("urldate", urldate))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@report{{{document.id},\n{body}\n}}"
 
@@ -145,7 +212,7 @@ def as_ris(quote: Quote) -> str:
         ("TI", document.title),
         ("PY", str(document.year)),
         ("PB", document.author),
-        ("M3", GENRE),
+        ("M3", genre(document)),
         ("N1", f"{pinpoint(passage)} [{passage.id}]"),
         ("ID", document.id),
     ]
@@ -153,6 +220,12 @@ def as_ris(quote: Quote) -> str:
         lines.append(("T3", document.cycle))
     if document.url:
         lines.append(("UR", document.url))
+        accessed = _accessed(document)
+        if accessed or document.accessed:
+            # Y2 is the access date in the 2011 RIS specification, written YYYY/MM/DD/.
+            y2 = (f"{accessed.year:04d}/{accessed.month:02d}/{accessed.day:02d}/" if accessed
+                  else document.accessed)
+            lines.append(("Y2", y2))
     if document.language:
         lines.append(("LA", document.language))
     lines.append(("ER", ""))

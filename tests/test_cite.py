@@ -221,7 +221,7 @@ def _csl_checked(rendered: str, document: Document, passage: Passage) -> dict[st
     assert item["title"] == document.title
     assert item["author"] == [{"literal": document.author}]
     assert item["issued"] == {"date-parts": [[document.year]]}
-    assert item["genre"] == cite.GENRE
+    assert item["genre"] == cite.genre(document)
     assert item["label"] in ("section", "paragraph")
     assert item["locator"].endswith(f"para. {passage.para}")
     assert passage.id in item["note"]
@@ -428,3 +428,156 @@ def test_show_json_carries_the_same_citation(japan_config: Config, japan_index: 
     for row in [data["passage"], *data["context"]]:
         assert row["citation"] == citation(Passage.from_dict(row), document)
     assert data["passage"]["citation"].endswith(f"[{JP}:{pid}].")
+
+
+# ---- documents from a URL, and documents without a country -------------------------------------
+
+ONLINE = Document(
+    id="testland-2024", file="testland-2024.pdf", title="Voluntary GCM review by Testland",
+    country="Testland", iso3="TST", year=2024, author="Government of Testland",
+    url="https://example.org/reviews/testland_2024.pdf", accessed="2026-12-03",
+)
+REGIONAL = Document(
+    id="unece-2024", file="unece-2024.pdf", title="Regional review of the GCM in the UNECE region",
+    country="", iso3="", year=2024, author="United Nations Economic Commission for Europe",
+    scope="regional", region="Europe and North America",
+)
+GLOBAL = Document(
+    id="gcm-2018", file="gcm-2018.pdf",
+    title="Global Compact for Safe, Orderly and Regular Migration", country="", iso3="",
+    year=2018, author="United Nations General Assembly", scope="global",
+    url="https://undocs.org/A/RES/73/195", accessed="2026-01-15",
+)
+AVAILABLE = ("Available at: https://example.org/reviews/testland_2024.pdf "
+             "(accessed 3 December 2026).")
+
+
+def _quote_in(document: Document, passage: Passage) -> Quote:
+    """`passage` as if it were in `document`: its id, document, country and scope follow."""
+    moved = dataclasses.replace(passage, id=passage.id.replace(JP, document.id), doc=document.id,
+                                country=document.country, iso3=document.iso3,
+                                scope=document.scope)
+    return quote_of(moved, document)
+
+
+def test_text_with_url_and_access_date(japan_by_id: dict[str, Passage]) -> None:
+    q = _quote_in(ONLINE, japan_by_id[f"{JP}:2a.6"])
+    text = as_text(q)
+    assert text == f"“{q.words}” {citation(q.passage, ONLINE)} {AVAILABLE}"
+    assert "\n" not in text
+    assert citation(q.passage, ONLINE).endswith("[testland-2024:2a.6].")  # hits: unchanged
+
+
+def test_markdown_with_url_and_access_date(japan_by_id: dict[str, Passage]) -> None:
+    q = _quote_in(ONLINE, japan_by_id[f"{JP}:2a.6"])
+    lines = as_markdown(q).split("\n")
+    assert lines[-1] == (f"— {citation(q.passage, ONLINE)} Available at: "
+                         "<https://example.org/reviews/testland_2024.pdf> "
+                         "(accessed 3 December 2026).")  # an autolink: "_" is not emphasis
+
+
+def test_markdown_autolink_has_no_space(japan_by_id: dict[str, Passage]) -> None:
+    spaced = dataclasses.replace(ONLINE, url="https://example.org/Informe nacional <2024>.pdf")
+    last = as_markdown(_quote_in(spaced, japan_by_id[f"{JP}:1a.1"])).split("\n")[-1]
+    assert "<https://example.org/Informe%20nacional%20%3C2024%3E.pdf>" in last
+    assert "https://example.org/Informe nacional <2024>.pdf" in as_text(
+        _quote_in(spaced, japan_by_id[f"{JP}:1a.1"]))  # the text form shows it as kept
+
+
+def test_csl_json_with_url_and_access_date(japan_by_id: dict[str, Passage]) -> None:
+    q = _quote_in(ONLINE, japan_by_id[f"{JP}:2a.6"])
+    item = _csl_checked(as_csl_json(q), ONLINE, q.passage)
+    assert item["URL"] == ONLINE.url
+    assert item["accessed"] == {"date-parts": [[2026, 12, 3]]}
+
+
+def test_bibtex_with_url_and_access_date(japan_by_id: dict[str, Passage]) -> None:
+    fields = _bibtex_fields(as_bibtex(_quote_in(ONLINE, japan_by_id[f"{JP}:2a.6"])), ONLINE.id)
+    assert (fields["url"], fields["urldate"]) == (ONLINE.url, "2026-12-03")
+    assert list(fields)[-2:] == ["url", "urldate"]
+
+
+def test_bibtex_url_with_braces_stays_balanced(japan_by_id: dict[str, Passage]) -> None:
+    braced = dataclasses.replace(ONLINE, url="https://example.org/r{1}.pdf")
+    fields = _bibtex_fields(as_bibtex(_quote_in(braced, japan_by_id[f"{JP}:1a.1"])), ONLINE.id)
+    assert fields["url"] == "https://example.org/r%7B1%7D.pdf"
+
+
+def test_ris_with_url_and_access_date(japan_by_id: dict[str, Passage]) -> None:
+    tags = _ris_lines(as_ris(_quote_in(ONLINE, japan_by_id[f"{JP}:2a.6"])))
+    assert ("UR", ONLINE.url) in tags and ("Y2", "2026/12/03/") in tags
+    assert [tag for tag, _ in tags][-4:] == ["UR", "Y2", "LA", "ER"]
+
+
+def test_url_without_access_date(japan_by_id: dict[str, Passage]) -> None:
+    undated = dataclasses.replace(ONLINE, accessed="")
+    q = _quote_in(undated, japan_by_id[f"{JP}:2a.6"])
+    assert as_text(q).endswith("[testland-2024:2a.6]. Available at: "
+                               "https://example.org/reviews/testland_2024.pdf.")
+    assert "accessed" not in csl_item(q)
+    assert "urldate" not in _bibtex_fields(as_bibtex(q), ONLINE.id)
+    assert "Y2" not in dict(_ris_lines(as_ris(q)))
+
+
+def test_access_date_without_url_is_not_cited(japan_by_id: dict[str, Passage]) -> None:
+    """An access date says when the URL was read: with no URL, it says nothing."""
+    offline = dataclasses.replace(ONLINE, url="")
+    q = _quote_in(offline, japan_by_id[f"{JP}:2a.6"])
+    assert as_text(q).endswith("[testland-2024:2a.6].")
+    assert "Available" not in as_markdown(q)
+    assert not {"URL", "accessed"} & set(csl_item(q))
+    assert not {"url", "urldate"} & set(_bibtex_fields(as_bibtex(q), ONLINE.id))
+    assert not {"UR", "Y2"} & set(dict(_ris_lines(as_ris(q))))
+    assert annotation(q, "ab")["target"]["source"] == "urn:gcm-search:testland-2024"
+
+
+def test_an_access_date_that_is_not_iso_is_cited_as_written(
+        japan_by_id: dict[str, Passage]) -> None:
+    odd = dataclasses.replace(ONLINE, accessed="December 2026")
+    q = _quote_in(odd, japan_by_id[f"{JP}:2a.6"])
+    assert as_text(q).endswith(f"{ONLINE.url} (accessed December 2026).")
+    assert csl_item(q)["accessed"] == {"raw": "December 2026"}
+    assert _bibtex_fields(as_bibtex(q), ONLINE.id)["urldate"] == "December 2026"
+    assert dict(_ris_lines(as_ris(q)))["Y2"] == "December 2026"
+
+
+@pytest.mark.parametrize(
+    ("document", "genre"),
+    [(REGIONAL, "Regional GCM review"), (GLOBAL, "Global Compact for Migration document"),
+     (dataclasses.replace(REGIONAL, scope="stakeholder", region="",
+                          author="International Organization for Migration"),
+      "Stakeholder contribution to the GCM review")],
+    ids=["regional", "global", "stakeholder"],
+)
+def test_documents_without_a_country(japan_by_id: dict[str, Passage], document: Document,
+                                     genre: str) -> None:
+    """Cited by their corporate author and kind: no empty country, no "()", no national genre."""
+    q = _quote_in(document, japan_by_id[f"{JP}:2a.6"])
+    one_line = citation(q.passage, document)
+    assert one_line == (f"{document.author}, {document.title} ({document.year}), "
+                        f"section 2(a), para. 6 [{document.id}:2a.6].")
+    rendered = [as_text(q), as_markdown(q), as_csl_json(q), as_bibtex(q), as_ris(q)]
+    for text in rendered:
+        assert "()" not in text and ", ," not in text and "Voluntary GCM review" not in text
+    item = _csl_checked(as_csl_json(q), document, q.passage)
+    assert item["genre"] == genre and item["publisher"] == document.author
+    fields = _bibtex_fields(as_bibtex(q), document.id)
+    assert fields["type"] == genre and fields["author"] == "{" + document.author + "}"
+    tags = dict(_ris_lines(as_ris(q)))
+    assert (tags["M3"], tags["AU"], tags["PB"]) == (genre, document.author, document.author)
+    assert annotation(q, "ab")["target"]["source"] == (
+        document.url or f"urn:gcm-search:{document.id}")
+
+
+def test_the_compact_from_a_url(japan_by_id: dict[str, Passage]) -> None:
+    q = _quote_in(GLOBAL, japan_by_id[f"{JP}:1a.1"])
+    assert as_text(q).endswith(
+        "United Nations General Assembly, Global Compact for Safe, Orderly and Regular Migration "
+        "(2018), section 1(a), para. 1 [gcm-2018:1a.1]. Available at: "
+        "https://undocs.org/A/RES/73/195 (accessed 15 January 2026).")
+    assert csl_item(q)["accessed"] == {"date-parts": [[2026, 1, 15]]}
+    assert dict(_ris_lines(as_ris(q)))["Y2"] == "2026/01/15/"
+
+
+def test_national_genre_is_unchanged(japan_document: Document) -> None:
+    assert cite.genre(japan_document) == cite.GENRE == "Voluntary GCM review"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,13 @@ import pytest
 from cli_checks import one_line_error
 from click.testing import CliRunner, Result
 
+from search.catalog import CATALOG
 from search.cli import main
 from search.config import CORPUS_ENV, INDEX_ENV, Config
+from search.index import build
 from search.models import Passage
 
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 JP = "japan-2022"
 CITATION_2A6 = ("Government of Japan, Voluntary GCM review by Japan (2022), section 2(a), para. 6 "
                 "[japan-2022:2a.6].")
@@ -102,6 +106,42 @@ def test_cite_errors(japan_config: Config, args: list[str], code: int, message: 
     result = cli(japan_config, *args)
     assert result.exit_code == code
     assert message in one_line_error(result)
+
+
+URL = "https://example.org/reviews/japan_2022.pdf"
+
+
+@pytest.fixture(scope="module")
+def online_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The Japan corpus as if it had been added from a URL on 3 December 2026."""
+    base = tmp_path_factory.mktemp("online")
+    corpus = base / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    catalog = json.loads((corpus / CATALOG).read_text(encoding="utf-8"))
+    catalog["documents"][0].update(url=URL, accessed="2026-12-03")
+    (corpus / CATALOG).write_text(json.dumps(catalog), encoding="utf-8")
+    config = Config(corpus=corpus, index=base / "index")
+    build(config)
+    return config
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("text", f"{CITATION_2A6} Available at: {URL} (accessed 3 December 2026).\n"),
+        ("markdown", f"{CITATION_2A6} Available at: <{URL}> (accessed 3 December 2026).\n"),
+        ("csl-json", f'"URL": "{URL}",\n    "accessed": {{\n      "date-parts": [\n        [\n'
+                     "          2026,\n          12,\n          3\n        ]\n      ]\n    },"),
+        ("bibtex", f"  url = {{{URL}}},\n  urldate = {{2026-12-03}}\n}}\n"),
+        ("ris", f"UR  - {URL}\nY2  - 2026/12/03/\nLA  - en\nER  -\n"),
+        ("annotation", f'"source": "{URL}"'),
+    ],
+)
+def test_cite_a_document_added_from_a_url(online_config: Config, fmt: str,
+                                          expected: str) -> None:
+    result = cli(online_config, "cite", f"{JP}:2a.6", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert expected in result.stdout
 
 
 # ---- verify -------------------------------------------------------------------------------------
