@@ -151,8 +151,10 @@ def _fetched(items: Sequence[Item], scratch: Path,
         elif item.url and item.path is None:
             from .sources.download import download
 
+            folder = scratch / str(number)
+            folder.mkdir()
             try:
-                got = download(item.url, scratch / str(number))
+                got = download(item.url, folder)
             except GcmSearchError as exc:
                 outcomes[number] = _failed(item, exc)
             else:

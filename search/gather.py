@@ -77,9 +77,9 @@ class Read:
 
 
 def is_url(text: str) -> bool:
-    import re  # TEMP until sources.download lands
+    from .sources.download import is_url as url_like  # urllib: only once a URL may be added
 
-    return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text))
+    return url_like(text)
 
 
 def from_paths(paths: Sequence[str], given: Given) -> list[Item]:

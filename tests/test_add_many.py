@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -432,3 +435,72 @@ def test_the_web_shows_scope_once_there_is_more_than_national(scoped: Config) ->
     assert [h.get_text(" ", strip=True) for h in compared.select("section.country h2")] == [
         "Global documents 2", "Kenya 1", "Regional reviews 1"]
     assert "from 1 country and global documents, regional reviews" in compared.get_text(" ")
+
+
+# ---- from the web ------------------------------------------------------------------------------
+
+class _Reviews(BaseHTTPRequestHandler):
+    """Reviews as a ministry's website serves them (on 127.0.0.1 only)."""
+
+    def do_GET(self) -> None:
+        if self.path == "/reviews/kenya":  # no extension, served as a download: bytes decide
+            body, kind = KENYA.encode(), "application/octet-stream"
+        elif self.path == "/old/kenya":
+            self.send_response(301)
+            self.send_header("Location", "/reviews/kenya")
+            self.end_headers()
+            return
+        else:
+            body, kind = b"not here", "text/plain"
+            self.send_response(404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Reviews)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_url_is_downloaded_kept_and_cited(empty: Config, site: str, tmp_path: Path) -> None:
+    result = run(empty, "add", f"{site}/old/kenya", f"{site}/gone.pdf")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == (
+        "Added kenya-2022: Voluntary GCM review by Kenya 2022 (Kenya, 2022, en), 2 passages.")
+    assert f"Error: {site}/gone.pdf: the server answered 404 Not Found" in result.stderr
+    (document,) = load_catalog(empty.corpus)
+    assert document.url == f"{site}/old/kenya"  # the link the researcher found
+    assert len(document.accessed) == 10 and document.accessed.startswith("20")
+    assert document.file == "kenya-2022.txt"
+    bibtex = run(empty, "cite", "kenya-2022:1.1", "--format", "bibtex").stdout
+    assert f"url = {{{site}/old/kenya}}" in bibtex
+    assert f"urldate = {{{document.accessed}}}" in bibtex
+    text = run(empty, "cite", "kenya-2022:1.1").stdout
+    assert f"Available at: {site}/old/kenya (accessed " in text
+    assert not list(empty.corpus.glob(".*"))  # no partial download left behind
+
+
+def test_a_manifest_row_may_name_a_url(empty: Config, site: str, tmp_path: Path) -> None:
+    write(tmp_path, "reviews.csv", f"file,url,cycle\n,{site}/reviews/kenya,IMRF 2022\n")
+    result = run(empty, "add", "--manifest", str(tmp_path / "reviews.csv"))
+    assert result.exit_code == 0, result.stderr
+    (document,) = load_catalog(empty.corpus)
+    assert (document.url, document.cycle) == (f"{site}/reviews/kenya", "IMRF 2022")
