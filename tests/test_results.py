@@ -64,14 +64,16 @@ def _brute_facets(passages: Iterable[Passage]) -> dict[str, dict[str, int]]:
     """Facet counts computed from the passages, as the index should report them."""
     counts: dict[str, Counter[str]] = {name: Counter() for name in
                                        ("objective", "cluster", "section", "kind", "country",
-                                        "language", "year")}
+                                        "scope", "language", "year")}
     for p in passages:
         counts["objective"].update(str(n) for n in p.objectives)
         if p.cluster is not None:
             counts["cluster"][str(p.cluster)] += 1
         counts["section"][p.section] += 1
         counts["kind"][p.kind] += 1
-        counts["country"][p.country] += 1
+        if p.country:
+            counts["country"][p.country] += 1
+        counts["scope"][p.scope] += 1
         counts["language"][p.language] += 1
         counts["year"][str(p.year)] += 1
     return {name: dict(c) for name, c in counts.items()}
