@@ -31,8 +31,8 @@ from typing import Any
 
 from ..errors import BadInput, CorpusError
 
-__all__ = ["INSTALL", "LANGUAGES", "OcrText", "ScannedPdf", "load", "page_ranges", "recognise",
-           "save", "sidecar"]
+__all__ = ["INSTALL", "LANGUAGES", "OcrText", "ScannedPdf", "digest", "draws_image", "load",
+           "page_ranges", "recognise", "save", "sidecar"]
 
 LANGUAGES = "eng+fra+spa"
 """Tesseract's languages for the reviews: English, French and Spanish."""
@@ -139,6 +139,30 @@ def page_ranges(pages: Sequence[int]) -> str:
         else:
             runs.append([page])
     return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+
+
+def draws_image(page: Any) -> bool:
+    """Whether a pypdf page paints an image (an image XObject, in its resources or a form's, or
+    an inline image in its content): a page without text that does is a scanned page."""
+    if _has_image(page.get("/Resources"), 0):
+        return True
+    contents = page.get_contents()
+    return contents is not None and re.search(rb"\bBI\b", contents.get_data()) is not None
+
+
+def _has_image(resources: Any, depth: int) -> bool:
+    if resources is None or depth > 5:  # forms may nest, or loop in a damaged file
+        return False
+    xobjects = resources.get_object().get("/XObject")
+    if xobjects is None:
+        return False
+    for reference in xobjects.get_object().values():
+        xobject = reference.get_object()
+        subtype = xobject.get("/Subtype")
+        if subtype == "/Image" or (subtype == "/Form"
+                                   and _has_image(xobject.get("/Resources"), depth + 1)):
+            return True
+    return False
 
 
 # --- the sidecar ------------------------------------------------------------------------------
