@@ -251,6 +251,9 @@ def _engine(pytesseract: Any, languages: str) -> str:
     except (pytesseract.TesseractNotFoundError, OSError) as exc:
         raise CorpusError("cannot run OCR: Tesseract is not installed (or not on the PATH)",
                           f"{INSTALL}; on macOS, {_MAC}") from exc
+    except SystemExit as exc:  # what pytesseract raises for a version it does not know
+        raise CorpusError(f"cannot run OCR: an unknown Tesseract ({_first_line(exc)})",
+                          f"gcm-search needs Tesseract 4 or later: {INSTALL}") from exc
     except (RuntimeError, ValueError) as exc:  # TesseractError is a RuntimeError
         raise CorpusError(f"cannot run OCR: Tesseract does not start ({_first_line(exc)})",
                           f"reinstall it: {INSTALL}") from exc
