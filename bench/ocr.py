@@ -310,7 +310,7 @@ def render(results: dict[str, dict[str, object]], apt: dict[str, int | None],
             + ", ".join(f"{n} {v}" for n, v in sorted(packages.items())) + " |")
 
     def kib(value: int | None) -> str:
-        return "unknown" if value is None else f"{value / 1024:.0f} MB"
+        return "unknown" if value is None else f"{value / 1024:.1f} MB"
 
     lines += [
         f"| Debian packages | tesseract-ocr, -eng, -fra, -spa ({kib(apt['tesseract'])}) | the "
