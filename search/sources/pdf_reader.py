@@ -7,6 +7,10 @@ numbers, hyphens at line ends), rebuilds paragraphs, list items and headings fro
 lets `assemble()` lay them out as the text passages point into. Which block is a section heading
 or an objective heading is decided later, format-blind, by `search.blocks`.
 
+Scanned pages (an image and no text layer) take their lines from OCR text (`search.sources.ocr`:
+given, or kept beside the PDF), which then go through the same clean-up as extracted lines; what
+happens when there is none is `read()`'s to say.
+
 A PDF has lines, not paragraphs, so paragraphs are inferred: a vertical gap or a blank line, a
 short line ending a sentence, a bullet, or a change of font (a bold or larger heading) ends a
 block; a block that stops mid-sentence at the bottom of a page goes on on the next one.
@@ -34,6 +38,7 @@ from typing import Any
 
 from ..errors import CorpusError
 from .model import Hint, Piece, Source, assemble
+from .ocr import OcrText, Paragraphs, ScannedPdf, digest, draws_image, load
 
 # What a damaged file can make pypdf (or the zlib/struct code under it) raise while parsing;
 # none of them may reach the user as a traceback.
@@ -101,8 +106,55 @@ class _Block:
     lines: list[_Line] = field(default_factory=list)
 
 
-def read(path: Path) -> Source:
-    """Read a PDF review into its text and blocks; a `CorpusError` naming the file if it can't."""
+def read(path: Path, ocr: OcrText | None = None) -> Source:
+    """Read a PDF review into its text and blocks; a `CorpusError` naming the file if it can't.
+
+    A page with no text layer (nothing but a page number) that draws an image is a scanned page.
+    Its lines come from `ocr` (by default the OCR text kept beside the file, `ocr.load`). Scanned
+    pages that no OCR text covers make a `ScannedPdf` error, naming them and the `--ocr` flag,
+    when they are at least half of the pages or the other pages hold no text (a scanned review,
+    perhaps with a typed cover or a stamped page number); fewer are left out and the text pages
+    read as usual (a designed cover or a map saved as one image; `scanned_pages()` names them).
+    A PDF of blank pages, without text or image, is a plain `CorpusError`.
+    """
+    data = _bytes(path)
+    if ocr is None:
+        ocr = load(path)
+    if ocr is not None and ocr.sha256 and ocr.sha256 != digest(data):
+        raise CorpusError(f"{path.name}: its OCR text was read from another file",
+                          "the PDF changed since; add it again with --ocr")
+    with _quiet_pypdf():
+        pages, scanned = _extract(path.name, data)
+    recognised = ocr.pages if ocr is not None else {}
+    for number, lines in enumerate(pages, 1):
+        if number in recognised and not _has_text(lines):
+            pages[number - 1] = _ocr_lines(recognised[number], number)
+    unread = [number for number in scanned if number not in recognised]
+    if not any(line.text for page in pages for line in page):
+        if unread:
+            raise ScannedPdf(path.name, unread)
+        raise CorpusError(f"{path.name}: no text layer, and no image either",
+                          "its pages are blank, or their text is drawn as shapes")
+    if unread and len(unread) * 2 >= len(pages):
+        raise ScannedPdf(path.name, unread)
+    pieces = _pieces(_strip_page_furniture(pages))
+    if not pieces:
+        if unread:
+            raise ScannedPdf(path.name, unread)
+        raise CorpusError(f"{path.name}: no text layer (a scanned PDF?)",
+                          "only page headers, footers or numbers were found")
+    return assemble(str(path), pieces)
+
+
+def scanned_pages(path: Path) -> tuple[int, ...]:
+    """The 1-based pages of the PDF at `path` that have an image and no text layer: the pages
+    OCR should read (`ocr.recognise(path, scanned_pages(path))`)."""
+    data = _bytes(path)
+    with _quiet_pypdf():
+        return _extract(path.name, data)[1]
+
+
+def _bytes(path: Path) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -110,16 +162,24 @@ def read(path: Path) -> Source:
     if importlib.util.find_spec("pypdf") is None:  # a dependency, but say so if it is missing
         raise CorpusError(f"{path.name}: cannot read PDF files: pypdf is not installed",
                           "pip install pypdf")
-    with _quiet_pypdf():
-        pages = _extract(path.name, data)
-    if not any(line.text for page in pages for line in page):
-        raise CorpusError(f"{path.name}: no text layer (a scanned PDF?)",
-                          "gcm-search reads the text of a PDF; run OCR on it first")
-    pieces = _pieces(_strip_page_furniture(pages))
-    if not pieces:
-        raise CorpusError(f"{path.name}: no text layer (a scanned PDF?)",
-                          "only page headers, footers or numbers were found")
-    return assemble(str(path), pieces)
+    return data
+
+
+def _has_text(lines: list[_Line]) -> bool:
+    """Text other than a page number (a scanner's software may stamp one on the image)."""
+    return any(not _PAGE_NUMBER.match(line.text) for line in lines)
+
+
+def _ocr_lines(paragraphs: Paragraphs, number: int) -> list[_Line]:
+    """OCR text as extracted lines: each paragraph after the first opens with a gap, which ends a
+    block as a blank line does; headings and list items inside are found as on any page."""
+    lines: list[_Line] = []
+    for paragraph in paragraphs:
+        for index, text in enumerate(paragraph):
+            line = _clean(text)
+            if line:
+                lines.append(_Line(line, number, gap=index == 0 and bool(lines)))
+    return lines
 
 
 # --- extraction -------------------------------------------------------------------------------
@@ -154,8 +214,9 @@ def _quiet_pypdf() -> Iterator[None]:
                 logger.setLevel(_saved_level)
 
 
-def _extract(name: str, data: bytes) -> list[list[_Line]]:
-    """Each page's lines, in pypdf's reading order."""
+def _extract(name: str, data: bytes) -> tuple[list[list[_Line]], tuple[int, ...]]:
+    """Each page's lines, in pypdf's reading order, and the scanned pages: those with an image
+    and no text."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
@@ -172,7 +233,11 @@ def _extract(name: str, data: bytes) -> list[list[_Line]]:
                               "it needs a password; save an unprotected copy and add that")
         if len(reader.pages) == 0:
             raise CorpusError(f"{name}: not a readable PDF (it has no pages)")
-        return [_page_lines(page, number) for number, page in enumerate(reader.pages, 1)]
+        pages = [_page_lines(page, number) for number, page in enumerate(reader.pages, 1)]
+        scanned = tuple(number for number, (page, lines) in enumerate(zip(reader.pages, pages,
+                                                                           strict=True), 1)
+                        if not _has_text(lines) and _draws_image(page))
+        return pages, scanned
     except DependencyError as exc:
         # pypdf decrypts RC4 by itself but needs the cryptography package for AES.
         if encrypted or b"/Encrypt" in data:
@@ -186,6 +251,15 @@ def _extract(name: str, data: bytes) -> list[list[_Line]]:
         raise _unreadable(name, data, exc) from exc
     except _PARSE_ERRORS as exc:
         raise _unreadable(name, data, exc) from exc
+
+
+def _draws_image(page: Any) -> bool:
+    from pypdf.errors import PyPdfError
+
+    try:
+        return draws_image(page)
+    except (PyPdfError, *_PARSE_ERRORS):  # a damaged object: no image known
+        return False
 
 
 def _unreadable(name: str, data: bytes, exc: BaseException) -> CorpusError:
