@@ -35,6 +35,8 @@ from .metadata import country, country_in, language_of, slug, title_of, year_in
 from .models import SCOPES, Document, Passage
 from .passages import chunk
 from .sources import Source, read_source
+from .sources.ocr import save as save_ocr
+from .sources.ocr import sidecar
 
 __all__ = ["Given", "Outcome", "add", "add_many", "describe", "remove"]
 
@@ -253,7 +255,7 @@ def _replacement(old: Document, path: Path, got: Read, given: Given,
 
 
 def _with_ocr(document: Document, got: Read) -> Document:
-    pages = tuple(sorted(getattr(got.ocr, "pages", {}) or ()))
+    pages = tuple(sorted(got.ocr.pages)) if got.ocr is not None else ()
     return replace(document, ocr_pages=pages) if pages else document
 
 
@@ -326,7 +328,7 @@ def _files_swapped(config: Config, plans: Sequence[_Plan]) -> Iterator[list[bool
         for plan in plans:
             target = config.corpus / plan.document.file
             olds = [config.corpus / plan.replaces.file] if plan.replaces else []
-            olds += [_sidecar(o) for o in olds]
+            olds += [sidecar(o) for o in olds]
             for old in olds:
                 if old.exists():
                     kept = old.with_name(f".{old.name}.old.tmp")
@@ -337,10 +339,8 @@ def _files_swapped(config: Config, plans: Sequence[_Plan]) -> Iterator[list[bool
             written.append(target)
             temporary.replace(target)
             if plan.read.ocr is not None:
-                from .sources.ocr import save
-
-                written.append(_sidecar(target))
-                save(plan.read.ocr, _sidecar(target))  # type: ignore[arg-type]
+                written.append(sidecar(target))
+                save_ocr(plan.read.ocr, sidecar(target))
         yield undo
     except BaseException as exc:
         for path in written if undo else ():
@@ -353,11 +353,6 @@ def _files_swapped(config: Config, plans: Sequence[_Plan]) -> Iterator[list[bool
         raise
     for kept, _ in aside:
         kept.unlink(missing_ok=True)
-
-
-def _sidecar(path: Path) -> Path:
-    """Where the OCR text of a scanned PDF is kept beside it (search.sources.ocr.sidecar)."""
-    return path.with_name(path.name + ".ocr.json")
 
 
 def _remove_stale_temporaries(config: Config) -> None:
@@ -394,7 +389,7 @@ def remove(config: Config, doc_id: str) -> tuple[Document, Manifest]:
         # Only once the index no longer has it: until then a server still shows its passages,
         # and their pages quote the file.
         (config.corpus / found.file).unlink(missing_ok=True)
-        _sidecar(config.corpus / found.file).unlink(missing_ok=True)
+        sidecar(config.corpus / found.file).unlink(missing_ok=True)
     return found, manifest
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import BadInput, CorpusError, GcmSearchError
 from .models import SCOPES
-from .sources import Source, readers
+from .sources import OcrText, Source, readers
 from .sources.encoding import decode
 
 MANIFEST_COLUMNS = ("file", "url", "country", "year", "title", "language", "cycle", "author",
@@ -72,8 +72,8 @@ class Read:
 
     source: Source
     sha256: str
-    ocr: object | None = None
-    """The `OcrText` of the pages OCR read (a scanned PDF added with --ocr), else None."""
+    ocr: OcrText | None = None
+    """The text OCR read of the pages without a text layer (a scanned PDF added with --ocr)."""
 
 
 def is_url(text: str) -> bool:
@@ -226,27 +226,23 @@ OCR_LANGUAGES = {"en": "eng", "fr": "fra", "es": "spa"}
 
 
 def read(path: Path, ocr: bool = False, language: str = "") -> Read:
-    """Read one file (in a worker process): its source, and with `ocr`, its scanned pages by
-    Tesseract. Raises a `GcmSearchError` naming the file when it cannot be read."""
-    from . import sources
-    from .sources import read_source
-
-    ScannedPdf = getattr(sources, "ScannedPdf", ())  # TEMP until OCR lands
+    """Read one file (in a worker process): its source, and with `ocr`, its pages without a
+    text layer by Tesseract. Raises a `GcmSearchError` naming the file when it cannot be read
+    (a scanned PDF without `ocr`: `ScannedPdf`, naming its pages and the flag)."""
+    from .sources import read_source, scanned_pages
 
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"{path.name}: cannot be read: {exc.strerror}") from exc
     digest = hashlib.sha256(data).hexdigest()
-    try:
+    pages = scanned_pages(path) if ocr else ()
+    if not pages:
         return Read(read_source(path), digest)
-    except ScannedPdf as exc:
-        if not ocr:
-            raise
-        from .sources.ocr import recognise
+    from .sources.ocr import recognise
 
-        text = recognise(path, exc.pages, OCR_LANGUAGES.get(language, "eng+fra+spa"))
-        return Read(read_source(path, text), digest, text)
+    text = recognise(path, pages, OCR_LANGUAGES.get(language, "eng+fra+spa"))
+    return Read(read_source(path, text), digest, text)
 
 
 Outcome = Read | GcmSearchError
