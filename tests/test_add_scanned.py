@@ -5,29 +5,19 @@ and rebuilt later from the OCR text kept beside it, without running Tesseract ag
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytesseract
 import pytest
 from click.testing import CliRunner, Result
-from fixtures_pdf import FontMissing, unicode_fonts
 from fixtures_scan import Page, write_scan
+from test_ocr import needs_tesseract
 
 from search.catalog import load_catalog
 from search.cli import main
 from search.config import CORPUS_ENV, INDEX_ENV, Config
 
-try:
-    unicode_fonts()
-    _FONTS = True
-except FontMissing:
-    _FONTS = False
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("tesseract") is None or not _FONTS,
-    reason="Tesseract (apt install tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra "
-           "tesseract-ocr-spa) or the DejaVu fonts are not installed")
+pytestmark = needs_tesseract
 
 COVER = ("## Voluntary GCM review by Kenya 2022",
          "Submitted by the Government of Kenya to the International Migration Review Forum.")
