@@ -25,7 +25,7 @@ _DASHES = dict.fromkeys("‐‑‒–—―−", "-")
 _ESCAPED = set("$*_#[]()<>`")
 CONTEXT = 32  # characters of prefix and suffix in a TextQuoteSelector
 MIN_SIMILARITY = 75.0  # rapidfuzz score (0-100) below which a fuzzy anchor is orphaned
-_ESCAPE = re.compile(r"\\([" + re.escape("".join(sorted(_ESCAPED))) + r"])")
+ESCAPE = re.compile(r"\\([" + re.escape("".join(sorted(_ESCAPED))) + r"])")
 _WORDS = re.compile(r"\w+(?:[.,'’$/-]\w+)*|[^\w\s]")
 _WEIGHTS = {"quote": 50.0, "prefix": 20.0, "suffix": 20.0, "position": 2.0}  # Hypothesis's
 
@@ -85,7 +85,7 @@ def normalize(text: str) -> Normalized:
 
 def unescape(text: str) -> str:
     """The text as a reader sees it: "US\\$142,000" -> "US$142,000"."""
-    return _ESCAPE.sub(r"\1", text)
+    return ESCAPE.sub(r"\1", text)
 
 
 def forgiven(quote: str, source: str) -> list[str]:

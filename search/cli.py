@@ -161,6 +161,29 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def write_output(data: bytes, output: str | None, *, binary: bool = False) -> None:
+    """An export to `output` (written aside, then renamed: an interrupted export never leaves
+    half a file in place of a good one), or to stdout when `output` is None or "-"."""
+    if output is None or output == "-":
+        if binary and sys.stdout.isatty():
+            raise click.UsageError("an Excel workbook is binary: give --output FILE.xlsx, or "
+                                   "redirect the output to a file")
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise BadInput(f"{output} is a folder", "give --output a file name")
+    aside = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        aside.write_bytes(data)
+        os.replace(aside, path)
+    except OSError as exc:
+        aside.unlink(missing_ok=True)
+        raise BadInput(f"cannot write {output}: {exc.strerror}") from exc
+
+
 def _ansi() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 

@@ -11,6 +11,7 @@ import html
 from collections.abc import Sequence
 
 from .analysis import token_spans
+from .anchor import ESCAPE
 from .query import Unit
 from .schema import EXACT_FIELD, text_field
 
@@ -62,15 +63,34 @@ def segments(text: str, spans: Sequence[tuple[int, int]]) -> Segments:
     return tuple(out)
 
 
+def readable(parts: Segments) -> Segments:
+    """The segments as a reader sees them: the source's markdown escapes undone ("US\\$" shows
+    as "US$"), even where a mark cuts between a backslash and the character it escapes. The
+    formatters below show text to people, so each goes through this; quotes and offsets for
+    citing keep the source's own characters."""
+    text = "".join(piece for piece, _ in parts)
+    dropped = {m.start() for m in ESCAPE.finditer(text)}
+    if not dropped:
+        return tuple(parts)
+    out: list[tuple[str, bool]] = []
+    at = 0
+    for piece, hit in parts:
+        kept = "".join(ch for i, ch in enumerate(piece, start=at) if i not in dropped)
+        at += len(piece)
+        if kept:
+            out.append((kept, hit))
+    return tuple(out)
+
+
 def as_ansi(parts: Segments) -> str:
-    return "".join(f"\x1b[1m{p}\x1b[22m" if hit else p for p, hit in parts)
+    return "".join(f"\x1b[1m{p}\x1b[22m" if hit else p for p, hit in readable(parts))
 
 
 def as_plain(parts: Segments) -> str:
-    return "".join(f"**{p}**" if hit else p for p, hit in parts)
+    return "".join(f"**{p}**" if hit else p for p, hit in readable(parts))
 
 
 def as_html(parts: Segments) -> str:
     return "".join(
-        f"<mark>{html.escape(p)}</mark>" if hit else html.escape(p) for p, hit in parts
+        f"<mark>{html.escape(p)}</mark>" if hit else html.escape(p) for p, hit in readable(parts)
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import objectives as gcm
+from .anchor import unescape
 from .highlight import as_ansi, as_html, as_plain
 from .models import OBJECTIVE_SOURCES, Hit, Passage, Results
 from .results import Comparison
@@ -181,7 +182,7 @@ def similar_text(found: Similar) -> str:
             f"{hit.rank:>2}. {p.id}  similarity {hit.score:.2f}",
             f"    {where(p)}",
             f"    {objectives_line(p)}",
-            f"    {p.text}",
+            f"    {unescape(p.text)}",
             f"    {hit.citation}",
         ]
     return "\n".join(lines)
@@ -228,7 +229,7 @@ def passage_text(passage: Passage, citation: str) -> str:
         f"{where(passage)}",
         f"{objectives_line(passage)}",
         "",
-        passage.text,
+        unescape(passage.text),
         "",
         citation,
     ])
@@ -306,7 +307,8 @@ def compare_text(comparison: Comparison, width: int = 100) -> str:
             p = hit.passage
             head = f"  {p.id:<24} {p.kind.replace('_', ' '):<13} "
             room = max(20, width - len(head))
-            text = p.text if len(p.text) <= room else p.text[: room - 1].rstrip() + "…"
+            shown = unescape(p.text)
+            text = shown if len(shown) <= room else shown[: room - 1].rstrip() + "…"
             lines.append(head + text)
         if count > len(hits):
             lines.append(f"  … and {count - len(hits)} more")

@@ -20,6 +20,7 @@ import pytest
 from cli_checks import one_line_error
 from click.testing import CliRunner, Result
 
+from search.anchor import unescape
 from search.cli import main
 from search.config import CORPUS_ENV, INDEX_ENV, Config
 from search.index import CURRENT
@@ -192,9 +193,12 @@ def test_show_with_context(japan_config: Config, japan_by_id: dict[str, Passage]
     out = result.stdout
     positions = [out.index(f"{JP}:2a.{n}\n") for n in (5, 6, 7)]
     assert positions == sorted(positions)
-    assert japan_by_id[f"{JP}:2a.6"].text in out.splitlines()  # the passage itself, in full
-    assert f"  | {japan_by_id[f'{JP}:2a.5'].text}" in out.splitlines()  # neighbours indented
-    assert f"  | {japan_by_id[f'{JP}:2a.7'].text}" in out.splitlines()
+    # The passages as a reader sees them: "US$", not the source's markdown escape "US\\$".
+    shown = {k: unescape(p.text) for k, p in japan_by_id.items()}
+    assert "US$142,000" in shown[f"{JP}:2a.7"] and "\\$" not in out
+    assert shown[f"{JP}:2a.6"] in out.splitlines()  # the passage itself, in full
+    assert f"  | {shown[f'{JP}:2a.5']}" in out.splitlines()  # neighbours indented
+    assert f"  | {shown[f'{JP}:2a.7']}" in out.splitlines()
     assert CITATION_2A6 in out.splitlines()
     assert f"{JP}:2a.4" not in out and f"{JP}:2a.8" not in out
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from search.highlight import as_ansi, as_html, as_plain, matched_spans, segments
+from search.highlight import (
+    Segments,
+    as_ansi,
+    as_html,
+    as_plain,
+    matched_spans,
+    readable,
+    segments,
+)
 from search.query import parse
 
 
@@ -130,3 +138,23 @@ def test_plain_and_ansi_keep_text_otherwise_unchanged() -> None:
     parts = segments(text, matched_spans(text, parse("trafficking").units))
     assert as_plain(parts).replace("**", "") == text
     assert as_ansi(parts).replace("\x1b[1m", "").replace("\x1b[22m", "") == text
+
+
+@pytest.mark.parametrize(("parts", "expected"), [
+    # A mark that cuts between the backslash and the character it escapes.
+    ((("approx. US\\", False), ("$142,000", True), (" to", False)),
+     (("approx. US", False), ("$142,000", True), (" to", False))),
+    ((("US\\$142,000", True),), (("US$142,000", True),)),
+    ((("\\", False), ("$", True)), (("$", True),)),  # an emptied piece goes
+    ((("a \\* b \\_c\\_ \\\\ d", False),), (("a * b _c_ \\\\ d", False),)),
+    ((("no escapes", False),), (("no escapes", False),)),
+])
+def test_readable_undoes_markdown_escapes(parts: Segments, expected: Segments) -> None:
+    assert readable(parts) == expected
+
+
+def test_formatters_show_text_as_a_reader_sees_it() -> None:
+    parts = segments("cost US\\$142,000 in <all>", [(5, 16)])
+    assert as_plain(parts) == "cost **US$142,000** in <all>"
+    assert as_html(parts) == "cost <mark>US$142,000</mark> in &lt;all&gt;"
+    assert as_ansi(parts) == "cost \x1b[1mUS$142,000\x1b[22m in <all>"

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from .. import objectives as gcm
 from ..analysis import language
+from ..anchor import unescape
 from ..cite import FORMATS, as_text, citation, quote_of
 from ..cite import render as render_citation
 from ..corpus import source_of
@@ -330,6 +331,14 @@ def api_compare(number: int) -> Response:
                                         _int_arg("per", 10, 1, MAX_LIMIT), _flag("stated"))))
 
 
+def download(data: bytes, name: str, fmt: str) -> Response:
+    """A file the browser saves (`Content-Disposition: attachment`) rather than shows."""
+    from ..outputs.tables import MEDIA_TYPES
+
+    return Response(data, mimetype=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 # ---- errors: one shape ------------------------------------------------------------------------
 
 @bp.app_errorhandler(GcmSearchError)
@@ -461,5 +470,7 @@ def search_link(**params: Any) -> str:
     return search_url({}, **params)
 
 
+# Passages as a reader sees them ("US$", not the source's "US\\$"); quotes to copy keep the source.
+bp.add_app_template_filter(unescape, "readable")
 bp.add_app_template_global(toggle_url)
 bp.add_app_template_global(search_url)
