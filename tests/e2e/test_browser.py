@@ -11,66 +11,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from bench_modules import load
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-
-from search.config import Config
-
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-# `python -m search serve --port 0`, its log kept (the same server the web fuzzer attacks).
-Server = load("web_fuzz").Server
-START_SECONDS = 60
-CITATION_2A6 = ("Government of Japan, Voluntary GCM review by Japan (2022), section 2(a), para. 6 "
-                "[japan-2022:2a.6].")
-PHONE = {"width": 390, "height": 844}
-# What "not highlighted" computes to: no background, or the page's white.
-PLAIN_BACKGROUNDS = {"rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)"}
-
-
-def find_chromium() -> str | None:
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    path = find_chromium()
-    if path is None:
-        reason = (f"no system Chromium found on PATH (looked for {', '.join(BROWSERS)}); "
-                  "install Debian's `chromium` package to run the browser test")
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser test: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture(scope="module")
-def server(japan_config: Config) -> Iterator[tuple[str, Server]]:
-    served = Server(japan_config.corpus, japan_config.index)
-    try:
-        yield served.wait_for_address(START_SECONDS), served
-    finally:
-        served.stop()
-
-
-def no_horizontal_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"] + 4, (page.url, width)
+from browsing import CITATION_2A6, PHONE, PLAIN_BACKGROUNDS, Server, no_horizontal_scroll
+from playwright.sync_api import Browser, expect
 
 
 def test_search_narrow_follow_and_copy(browser: Browser, server: tuple[str, Server],
