@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from . import corpus
 from . import objectives as gcm
@@ -168,9 +169,7 @@ def write_output(data: bytes, output: str | None, *, binary: bool = False) -> No
         if binary and sys.stdout.isatty():
             raise click.UsageError("an Excel workbook is binary: give --output FILE.xlsx, or "
                                    "redirect the output to a file")
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        click.echo(data, nl=False)  # bytes go to stdout's binary buffer, as they are
         return
     path = Path(output)
     if path.is_dir():
@@ -565,25 +564,65 @@ def serve_command(host: str, port: int, threads: int, config: Config) -> None:
 
 
 @main.command("export")
-@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["jsonl", "csv", "opensearch"]),
+              default="jsonl", show_default=True,
+              help="opensearch: the NDJSON body of an OpenSearch or Elasticsearch _bulk request.")
+@click.option("--mapping", type=click.Choice(["opensearch", "elasticsearch"]),
+              help="Instead of passages, the index mapping (PUT /INDEX) the bulk file needs.")
+@click.option("--index-name", default="gcm-passages", show_default=True,
+              help="With --format opensearch: the index the passages go to.")
+@click.option("--output", help="Write to this file (else to stdout).")
 @index_options
-def export_command(fmt: str, config: Config) -> None:
-    """Every passage with every field, in document order."""
+def export_command(fmt: str, mapping: str | None, index_name: str, output: str | None,
+                   config: Config) -> None:
+    """Every passage with every field, in document order; or the passages as an OpenSearch bulk
+    file, or the mapping of their index."""
+    if mapping or fmt == "opensearch":
+        _export_opensearch(config, fmt, mapping, index_name, output)
+        return
     passages = all_passages(_open(config))
     if fmt == "jsonl":
-        for p in passages:
-            click.echo(json.dumps(passage_dict(p), ensure_ascii=False))
+        write_output("".join(json.dumps(passage_dict(p), ensure_ascii=False) + "\n"
+                             for p in passages).encode("utf-8"), output)
         return
     import csv
+    import io
 
     rows = [passage_dict(p) for p in passages]
     fields = list(rows[0]) if rows else []
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: " ".join(map(str, v)) if k == "objectives" else
                          json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
+    write_output(buffer.getvalue().encode("utf-8"), output)
+
+
+def _export_opensearch(config: Config, fmt: str, mapping: str | None, index_name: str,
+                       output: str | None) -> None:
+    from .meaning.vectors import of_passages
+    from .outputs import opensearch
+
+    ctx = click.get_current_context()
+    if mapping and ctx.get_parameter_source("fmt") is not ParameterSource.DEFAULT:
+        raise click.UsageError("--mapping prints the index mapping, --format the passages: "
+                               "give one of them")
+    name = opensearch.checked_index_name(index_name)
+    opened = _open(config)
+    if not opened.manifest.model:
+        click.echo("Note: this index was built without the embedding model, so there is no "
+                   "vector field (run `gcm-search index --rebuild` once the model is installed).",
+                   err=True)
+    if mapping:
+        body = opensearch.mapping(dim=opened.manifest.dim if opened.manifest.model else 0,
+                                  model=opened.manifest.model, engine=mapping)
+        write_output((json.dumps(body, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+                     output)
+        return
+    passages = all_passages(opened)
+    write_output(opensearch.bulk(passages, of_passages(opened, passages), opened.documents,
+                                 name), output)
 
 
 @main.command("objectives")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
     from whoosh.reading import IndexReader
 
+    from ..index import OpenIndex
     from .model import Encoder
 
 VECTORS = "vectors.npy"
@@ -115,6 +116,19 @@ def write(build_dir: Path, reader: IndexReader, encoder: Encoder, known: Known,
         rows[[n for n, _ in missing]] = encoder.embed([text for _, text in missing])
     with open(build_dir / VECTORS, "wb") as out:
         np.save(out, rows, allow_pickle=False)
+
+
+def of_passages(opened: OpenIndex, passages: Sequence[Passage]) -> np.ndarray | None:
+    """The build's vector of each passage, in the passages' order (read by their document
+    numbers); None for a build made without the model."""
+    rows = opened.vectors
+    if rows is None:
+        return None
+    with opened.searching() as searcher:
+        numbers = [searcher.document_number(id=p.id) for p in passages]
+    if None in numbers:
+        raise damaged(opened.path, "a passage is missing from it")
+    return rows[numbers]
 
 
 def is_current(built_with: str, files_then: str) -> bool:
