@@ -168,7 +168,8 @@ def write_output(data: bytes, output: str | None, *, binary: bool = False) -> No
         if binary and sys.stdout.isatty():
             raise click.UsageError("an Excel workbook is binary: give --output FILE.xlsx, or "
                                    "redirect the output to a file")
-        stream = click.get_binary_stream("stdout")
+        sys.stdout.flush()  # what was echoed before goes first
+        stream = sys.stdout.buffer  # (click.get_binary_stream is deprecated in Click 8.2)
         stream.write(data)
         stream.flush()
         return
