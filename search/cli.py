@@ -207,10 +207,10 @@ def export_options(command: F) -> F:
              "or a redirect).")(command)
     return click.option(
         "--format", "fmt", type=click.Choice(TABLE_FORMATS),
-        help="Write every match (all pages; --page and --limit do not apply) as a table: csv "
-             "(UTF-8 with BOM, for Excel), xlsx (Excel) or jsonl, a row per passage with its "
-             "document, country, year, section, kind, objectives and their provenance, score, "
-             "text, citation and links.")(command)
+        help="Write every match as a table (all of them: no paging applies): csv (UTF-8 with "
+             "BOM, for Excel), xlsx (Excel) or jsonl, a row per passage with its document, "
+             "country, year, section, kind, objectives and their provenance, score, text, "
+             "citation and links.")(command)
 
 
 def _given(name: str) -> bool:

@@ -29,6 +29,7 @@ from search.outputs.kwic import (
 )
 from search.results import Request, every_hit, passage
 from search.web import create_app
+from search.web.views import KWIC_SIDE
 
 
 def hit(japan_index: OpenIndex, text: str, spans: list[tuple[int, int]],
@@ -188,7 +189,7 @@ def test_web_kwic_shows_the_page_as_lines(client: FlaskClient, japan_index: Open
     found = words_search(japan_index, "labour")
     assert [(r.select_one("td.pid a").get_text(), r.select_one("td.left").get_text(),
              r.select_one("td.match mark").get_text(), r.select_one("td.right").get_text())
-            for r in rows] == [(o.passage_id, *cut(o, 60)[1:]) for o in found]
+            for r in rows] == [(o.passage_id, *cut(o, KWIC_SIDE)[1:]) for o in found]
     assert rows[0].select_one("td.pid a")["href"] == f"/p/{found[0].passage_id}"
     assert not soup.select("article.hit")  # instead of the passages
     toggle = soup.select_one("p.views")

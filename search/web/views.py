@@ -381,7 +381,7 @@ def export_objective(number: int, fmt: str) -> Response:
 
 
 VIEWS = ("list", "kwic")
-KWIC_SIDE = 60
+KWIC_SIDE = 45
 """Characters of context on each side of a match in the web's keyword-in-context table."""
 
 
