@@ -148,13 +148,16 @@ def test_cli_export_is_every_page_of_the_search(japan_config: Config, japan_inde
     assert not list(tmp_path.glob(".*.part"))  # written aside, then renamed
 
 
-def test_every_hit_is_the_pages_put_together(japan_index: OpenIndex) -> None:
-    request = Request("contributed")
-    everything = every_hit(japan_index, request)
-    pages = [search(japan_index, Request("contributed", page=n, limit=3)) for n in range(1, 8)]
+@pytest.mark.parametrize(("query", "total"), [("contributed", 18), ("migrant workers", 31)])
+def test_every_hit_is_the_pages_put_together(japan_index: OpenIndex, query: str,
+                                             total: int) -> None:
+    """Past the depth of the blended ranking (results.WORDS_DEPTH) too."""
+    everything = every_hit(japan_index, Request(query, page=4, limit=2))
+    pages = [search(japan_index, Request(query, page=n, limit=3)) for n in range(1, 12)]
     assert [h.passage.id for h in everything.hits] == \
         [h.passage.id for p in pages for h in p.hits]
-    assert len(everything.hits) == everything.total == pages[0].total == 18
+    assert len(everything.hits) == everything.total == pages[0].total == total
+    assert [h.rank for h in everything.hits] == list(range(1, total + 1))
     assert everything.pages == 1
 
 

@@ -215,6 +215,10 @@ def test_web_toggle_keeps_the_state_and_the_page(client: FlaskClient) -> None:
     facets = [str(a["href"]) for a in kwic.select("aside.facets a")]
     assert facets and all(query_of(f)["view"] == ["kwic"] for f in facets)
     assert [a.get_text() for a in kwic.select("p.active a.chip")] == ["country: Japan ×"]
+    # A new search from the form stays in the view.
+    assert [(i["name"], i["value"]) for i in kwic.select("form.search input[type=hidden]")] == \
+        [("view", "kwic")]
+    assert not listed.select("form.search input[type=hidden]")
 
 
 def test_web_kwic_says_what_meaning_alone_found(client: FlaskClient,
