@@ -246,11 +246,12 @@ def _search_outputs(opened: OpenIndex, request: Request, *, fmt: str | None,
 
     everything = every_hit(opened, request)
     if fmt:
-        from .outputs.exports import hits_table, link_to
+        from .outputs.exports import hits_table, link_to, search_about
         from .outputs.tables import as_bytes
 
         table = hits_table(everything.hits, opened.documents, link_to(link_base))
-        write_output(as_bytes(table, fmt), output, binary=fmt == "xlsx")
+        about = search_about(everything, opened.manifest.built_at)
+        write_output(as_bytes(table, fmt, (about,)), output, binary=fmt == "xlsx")
         sys.exit(0 if everything.total else 1)
     found = kwic.occurrences(everything.hits)
     columns = width or shutil.get_terminal_size((kwic.DEFAULT_WIDTH, 20)).columns
@@ -274,12 +275,13 @@ def _search_outputs(opened: OpenIndex, request: Request, *, fmt: str | None,
 
 def _compare_export(opened: OpenIndex, objective: int, query: str, stated: bool, *, fmt: str,
                     output: str | None, link_base: str) -> None:
-    from .outputs.exports import comparison_table, link_to
+    from .outputs.exports import comparison_about, comparison_table, link_to
     from .outputs.tables import as_bytes
 
     comparison = compare(opened, objective, query, per_country=None, stated=stated)
     table = comparison_table(comparison, opened.documents, link_to(link_base))
-    write_output(as_bytes(table, fmt), output, binary=fmt == "xlsx")
+    about = comparison_about(comparison, opened.manifest.built_at)
+    write_output(as_bytes(table, fmt, (about,)), output, binary=fmt == "xlsx")
     sys.exit(0 if comparison.total else 1)
 
 

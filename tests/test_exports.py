@@ -73,6 +73,14 @@ def jsonl_rows(data: bytes) -> list[dict[str, Any]]:
     return [json.loads(line) for line in data.decode("utf-8").splitlines()]
 
 
+def about_sheet(data: bytes) -> dict[str, Any]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames[1] == "About"
+    rows = list(book.worksheets[1].iter_rows(values_only=True))
+    assert rows[0] == ("about", "value")
+    return dict(rows[1:])
+
+
 READ = {"csv": csv_rows, "xlsx": xlsx_rows, "jsonl": jsonl_rows}
 
 
@@ -143,6 +151,12 @@ def test_cli_export_is_every_page_of_the_search(japan_config: Config, japan_inde
     assert done.stdout == ""
     rows = READ[fmt](out.read_bytes())
     same_rows(rows, results, japan_index, DEFAULT_LINK_BASE)
+    if fmt == "xlsx":  # and what was asked, on a second sheet
+        about = about_sheet(out.read_bytes())
+        assert about["passages"] == len(results)
+        assert about["query"] == (args[0] if args[0] != "--section" else None)
+        assert about.get("filter: section") == ("2" if args[0] == "--section" else None)
+        assert about["mode"] == "hybrid"
     escaped = [r for r in rows if r["id"] == ESCAPED]
     assert len(escaped) == 1 and "US$142,000" in escaped[0]["text"]
     assert not list(tmp_path.glob(".*.part"))  # written aside, then renamed
@@ -368,7 +382,8 @@ def test_web_export_without_a_search_is_a_400(client: FlaskClient) -> None:
     assert client.get("/export.csv?country=Atlantis").status_code == 400
 
 
-def test_results_and_the_compare_view_link_their_downloads(client: FlaskClient) -> None:
+def test_results_and_the_compare_view_link_their_downloads(client: FlaskClient,
+                                                           japan_index: OpenIndex) -> None:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(client.get("/?q=trafficking&objective=10&page=1&view=kwic").text,
@@ -385,6 +400,10 @@ def test_results_and_the_compare_view_link_their_downloads(client: FlaskClient) 
     response = client.get(str(links["Download Excel"]))
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="gcm-search-objective-10-Trafficking-victims-stated.xlsx"'
+    assert about_sheet(response.data) == {
+        "objective": "10 - Trafficking", "objective title": gcm.objective(10).title,
+        "query": "victims", "stated tags only": "yes", "passages": 6,
+        "index built at": japan_index.manifest.built_at}
     assert [r["id"] for r in xlsx_rows(response.data)] == \
         [r["id"] for r in csv_rows(client.get(str(links["Download CSV"])).data)]
     # Nothing found: no download offered.

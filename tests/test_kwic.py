@@ -233,6 +233,14 @@ def test_web_kwic_says_what_meaning_alone_found(client: FlaskClient,
     assert query_of(str(note.select_one("a")["href"])) == {"q": ["migrant"]}
 
 
+def test_web_browse_has_no_kwic_view(client: FlaskClient) -> None:
+    """Filters alone ask for no words: the passages are listed, no toggle is offered."""
+    soup = soup_of(client, "/?objective=10&view=kwic")
+    assert len(soup.select("article.hit")) == 6
+    assert not soup.select("table.kwic") and not soup.select("p.views")
+    assert soup.select("p.downloads a")
+
+
 def test_web_unknown_view_is_a_400(client: FlaskClient) -> None:
     soup = soup_of(client, "/?q=trafficking&view=grid", 400)
     assert "unknown view 'grid'" in soup.get_text()

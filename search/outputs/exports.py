@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from .. import objectives as gcm
 from ..anchor import unescape
-from ..models import Document, Hit
+from ..models import Document, Hit, Results
 from ..render import provenance
 from ..results import Comparison
 from .tables import Cell, Table
@@ -30,6 +30,8 @@ the document is published (from the catalog, may be empty); `link` the passage's
 GROUP = "group"
 """The first column of a comparison export: the country, or the scope of documents without one
 ("Global documents"), as the compare view heads its columns."""
+ABOUT = ("about", "value")
+"""The header of a workbook's "About" sheet: what was asked, how many were found, which build."""
 DEFAULT_LINK_BASE = "http://127.0.0.1:8000"
 """Where `gcm-search serve` listens by default: the passage links of a command-line export."""
 
@@ -85,6 +87,24 @@ def comparison_table(comparison: Comparison, documents: Mapping[str, Document],
                  for column in comparison.columns
                  for rank, h in enumerate(column.hits, start=1))
     return Table((GROUP, *COLUMNS), rows, f"Objective {comparison.objective}")
+
+
+def search_about(results: Results, built_at: str) -> Table:
+    """What an export holds, for a workbook's second sheet: the search that made it."""
+    rows: list[tuple[Cell, Cell]] = [("query", results.query), ("searched", results.searched),
+                                     ("mode", results.mode)]
+    rows += [(f"filter: {name}", ", ".join(values)) for name, values in results.filters.items()]
+    rows += [("passages", results.total), ("index built at", built_at)]
+    return Table(ABOUT, tuple(rows), "About")
+
+
+def comparison_about(comparison: Comparison, built_at: str) -> Table:
+    objective = gcm.objective(comparison.objective)
+    rows: tuple[tuple[Cell, Cell], ...] = (
+        ("objective", objective.label), ("objective title", objective.title),
+        ("query", comparison.query), ("stated tags only", "yes" if comparison.stated else "no"),
+        ("passages", comparison.total), ("index built at", built_at))
+    return Table(ABOUT, rows, "About")
 
 
 def search_file_words(query: str, filters: Mapping[str, Sequence[str]]) -> list[str]:

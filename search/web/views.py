@@ -161,7 +161,8 @@ def home() -> str:
         "search.html",
         results=results,
         view=view,
-        kwic=_kwic_view(results) if results and view == "kwic" else None,
+        # Keyword in context centres a query's words: a browse (filters only) has none.
+        kwic=_kwic_view(results) if results and results.searched and view == "kwic" else None,
         downloads=_download_links(state) if results and results.total else {},
         hits=[_hit_view(h, index) for h in results.hits] if results else [],
         state=state,
@@ -348,7 +349,7 @@ EXPORT_FORMATS = "any(csv, xlsx)"
 def export_search(fmt: str) -> Response:
     """Every match of the search `/` would show for the same parameters (all pages; `page` and
     `limit` do not apply), as a CSV or Excel file to save."""
-    from ..outputs.exports import hits_table, search_file_words
+    from ..outputs.exports import hits_table, search_about, search_file_words
     from ..outputs.tables import as_bytes, file_name
     from ..results import every_hit
 
@@ -359,15 +360,16 @@ def export_search(fmt: str) -> Response:
                        "download the results")
     everything = every_hit(index, search_request)
     table = hits_table(everything.hits, index.documents, _passage_link)
+    about = search_about(everything, index.manifest.built_at)
     words = search_file_words(search_request.text, search_request.filters.to_dict())
-    return download(as_bytes(table, fmt), file_name(words, fmt), fmt)
+    return download(as_bytes(table, fmt, (about,)), file_name(words, fmt), fmt)
 
 
 @bp.route(f"/objectives/<int:number>/export.<{EXPORT_FORMATS}:fmt>")
 def export_objective(number: int, fmt: str) -> Response:
     """Every passage of every country of the compare view `/objectives/<n>` (not only the ones
     it shows), as a CSV or Excel file to save."""
-    from ..outputs.exports import comparison_file_words, comparison_table
+    from ..outputs.exports import comparison_about, comparison_file_words, comparison_table
     from ..outputs.tables import as_bytes, file_name
 
     index = opened()
@@ -377,7 +379,9 @@ def export_objective(number: int, fmt: str) -> Response:
         raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
     comparison = compare(index, number, query, per_country=None, stated=_flag("stated"))
     table = comparison_table(comparison, index.documents, _passage_link)
-    return download(as_bytes(table, fmt), file_name(comparison_file_words(comparison), fmt), fmt)
+    about = comparison_about(comparison, index.manifest.built_at)
+    return download(as_bytes(table, fmt, (about,)),
+                    file_name(comparison_file_words(comparison), fmt), fmt)
 
 
 VIEWS = ("list", "kwic")
