@@ -258,18 +258,10 @@ def _search_outputs(opened: OpenIndex, request: Request, *, fmt: str | None,
     bold = ("\x1b[1m", "\x1b[22m") if _ansi() else ("", "")
     for line in kwic.text_lines(found, columns, bold):
         click.echo(line)
-    skipped = kwic.unmarked(everything.hits)
-    passages = len(everything.hits) - skipped
-    summary = (f"{len(found)} occurrence{'s' * (len(found) != 1)} in {passages} "
-               f"passage{'s' * (passages != 1)}")
-    if skipped:
-        summary += (f"; {skipped} passage{'s' * (skipped != 1)} found by meaning alone "
-                    f"{'have' if skipped != 1 else 'has'} no matched words and "
-                    f"{'are' if skipped != 1 else 'is'} not shown (search without --kwic to "
-                    "read them)")
     if everything.suggestion:
         click.echo(everything.suggestion, err=True)
-    click.echo(summary + ".", err=True)
+    # On stderr, so that the lines alone go down a pipe (`| sort -k2`).
+    click.echo(kwic.summary(everything.hits, found), err=True)
     sys.exit(0 if everything.total else 1)
 
 

@@ -24,6 +24,7 @@ from search.outputs.kwic import (
     cut,
     fitted,
     occurrences,
+    summary,
     text_lines,
     unmarked,
 )
@@ -82,6 +83,9 @@ def test_adjacent_marks_are_one_occurrence_and_unmarked_hits_are_counted(
     nothing = hit(japan_index, text, [])
     assert [o.match for o in occurrences([phrase, nothing])] == ["trafficking in persons"]
     assert unmarked([phrase, nothing]) == 1
+    assert summary([phrase, nothing], occurrences([phrase])) == (
+        "1 occurrence in 1 passage; 1 passage found by meaning alone has no matched words and "
+        "is not shown (search without --kwic to read them).")
 
 
 @pytest.mark.parametrize("width", [60, 80, 120])

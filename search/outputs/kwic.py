@@ -57,6 +57,20 @@ def unmarked(hits: Sequence[Hit]) -> int:
     return sum(1 for h in hits if not any(marked for _, marked in h.segments))
 
 
+def summary(hits: Sequence[Hit], found: Sequence[Occurrence]) -> str:
+    """"12 occurrences in 9 passages; 3 passages found by meaning alone ... are not shown."."""
+    skipped = unmarked(hits)
+    passages = len(hits) - skipped
+    text = (f"{len(found)} occurrence{'s' * (len(found) != 1)} in {passages} "
+            f"passage{'s' * (passages != 1)}")
+    if skipped:
+        many = skipped != 1
+        text += (f"; {skipped} passage{'s' * many} found by meaning alone "
+                 f"{'have' if many else 'has'} no matched words and {'are' if many else 'is'} "
+                 "not shown (search without --kwic to read them)")
+    return text + "."
+
+
 def fitted(occurrence: Occurrence, width: int) -> Occurrence:
     """The occurrence cut to `width` characters with its match centred: the left context
     right-aligned (padded, or cut at its left end), the right context cut at its right end.
