@@ -187,6 +187,94 @@ def _ansi() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
+# ---- exports and keyword in context (search --format/--kwic, compare --format) ----------------
+
+def export_options(command: F) -> F:
+    """--format, --output and --link-base: every match as a table, for `search` and `compare`."""
+    from .outputs.exports import DEFAULT_LINK_BASE
+    from .outputs.tables import FORMATS as TABLE_FORMATS
+
+    command = click.option(
+        "--link-base", default=DEFAULT_LINK_BASE, show_default=True, metavar="URL",
+        help="With --format: where the `link` column points, URL/p/<id> (the default is where "
+             "`gcm-search serve` listens; give your server's address, or \"\" for /p/<id>).",
+    )(command)
+    command = click.option(
+        "--output", metavar="FILE",
+        help="With --format: write to FILE (default: stdout; an Excel workbook needs a file "
+             "or a redirect).")(command)
+    return click.option(
+        "--format", "fmt", type=click.Choice(TABLE_FORMATS),
+        help="Write every match as a table (all of them: no paging applies): csv (UTF-8 with "
+             "BOM, for Excel), xlsx (Excel) or jsonl, a row per passage with its document, "
+             "country, year, section, kind, objectives and their provenance, score, text, "
+             "citation and links.")(command)
+
+
+def _given(name: str) -> bool:
+    """Did the user give option `name` (on the command line or by environment)?"""
+    source = click.get_current_context().get_parameter_source(name)
+    return source not in (None, click.core.ParameterSource.DEFAULT)
+
+
+def _check_outputs(*, as_json: bool, fmt: str | None, output: str | None, kwic: bool = False,
+                   width: int | None = None) -> None:
+    """One output at a time; options that go with one need it."""
+    chosen = [name for name, on in (("--json", as_json), ("--format", bool(fmt)),
+                                    ("--kwic", kwic)) if on]
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} are different outputs: give one")
+    if (fmt or kwic) and any(_given(name) for name in ("page", "limit")):
+        raise click.UsageError(f"{chosen[0]} gives every match, not a page: leave out --page "
+                               "and --limit")
+    if output is not None and not fmt:
+        raise click.UsageError("--output goes with --format (csv, xlsx or jsonl)")
+    if _given("link_base") and not fmt:
+        raise click.UsageError("--link-base goes with --format")
+    if width is not None and not kwic:
+        raise click.UsageError("--width goes with --kwic")
+
+
+def _search_outputs(opened: OpenIndex, request: Request, *, fmt: str | None,
+                    output: str | None, link_base: str, width: int | None) -> None:
+    """Every match of `request` as a table (`fmt`) or as keyword-in-context lines; exits 0 when
+    something was found, 1 when nothing was (a table then has its header alone)."""
+    from .outputs import kwic
+    from .results import every_hit
+
+    everything = every_hit(opened, request)
+    if fmt:
+        from .outputs.exports import hits_table, link_to, search_about
+        from .outputs.tables import as_bytes
+
+        table = hits_table(everything.hits, opened.documents, link_to(link_base))
+        about = search_about(everything, opened.manifest.built_at)
+        write_output(as_bytes(table, fmt, (about,)), output, binary=fmt == "xlsx")
+        sys.exit(0 if everything.total else 1)
+    found = kwic.occurrences(everything.hits)
+    columns = width or shutil.get_terminal_size((kwic.DEFAULT_WIDTH, 20)).columns
+    bold = ("\x1b[1m", "\x1b[22m") if _ansi() else ("", "")
+    for line in kwic.text_lines(found, columns, bold):
+        click.echo(line)
+    if everything.suggestion:
+        click.echo(everything.suggestion, err=True)
+    # On stderr, so that the lines alone go down a pipe (`| sort -k2`).
+    click.echo(kwic.summary(everything.hits, found), err=True)
+    sys.exit(0 if everything.total else 1)
+
+
+def _compare_export(opened: OpenIndex, objective: int, query: str, stated: bool, *, fmt: str,
+                    output: str | None, link_base: str) -> None:
+    from .outputs.exports import comparison_about, comparison_table, link_to
+    from .outputs.tables import as_bytes
+
+    comparison = compare(opened, objective, query, per_country=None, stated=stated)
+    table = comparison_table(comparison, opened.documents, link_to(link_base))
+    about = comparison_about(comparison, opened.manifest.built_at)
+    write_output(as_bytes(table, fmt, (about,)), output, binary=fmt == "xlsx")
+    sys.exit(0 if comparison.total else 1)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="gcm-search")
 def main() -> None:
@@ -222,19 +310,32 @@ def main() -> None:
               help="words (BM25F), meaning (nearest passages by the embedding model), or "
                    "hybrid (both, blended).")
 @json_option
+@export_options
+@click.option("--kwic", is_flag=True,
+              help="Keyword in context: a line per occurrence of the query's words (and the "
+                   "stems, spellings and names they match), centred, with the passage id; every "
+                   "match, not one page. Passages found by meaning alone have no matched words: "
+                   "they are counted on stderr, not shown.")
+@click.option("--width", type=click.IntRange(40, 1000),
+              help="With --kwic: characters per line (default: the terminal's width, or 80).")
 @index_options
 def search_command(query: tuple[str, ...], objective: tuple[str, ...], stated_only: bool,
                    cluster: tuple[str, ...],
                    section: tuple[str, ...], kind: tuple[str, ...], country: tuple[str, ...],
                    scope: tuple[str, ...],
                    year: tuple[str, ...], language: tuple[str, ...], limit: int, page: int,
-                   syntax: bool, mode: str, as_json: bool, config: Config) -> None:
+                   syntax: bool, mode: str, as_json: bool, fmt: str | None, output: str | None,
+                   link_base: str, kwic: bool, width: int | None, config: Config) -> None:
     """Search passages. QUERY is plain words; "quoted phrases" match exactly.
 
     By default words and meaning are blended: passages that say the same in other words are
     found too, marked "related by meaning". With no QUERY but a filter, lists the filtered
-    passages in document order. Exits 0 when something is found, 1 when nothing is.
+    passages in document order. --format writes every match (all pages) as a table; --kwic
+    prints every occurrence in context. Exits 0 when something is found, 1 when nothing is.
     """
+    _check_outputs(as_json=as_json, fmt=fmt, output=output, kwic=kwic, width=width)
+    if kwic and not " ".join(query).strip():
+        raise click.UsageError("--kwic centres the words of a query: give a QUERY")
     text = " ".join(query).strip()
     if not text and not any((objective, cluster, section, kind, country, scope, year,
                              language)):
@@ -246,6 +347,9 @@ def search_command(query: tuple[str, ...], objective: tuple[str, ...], stated_on
                            kinds=kind, countries=country, years=year, languages=language,
                            scopes=scope)
     filters = replace(filters, stated=stated_only)
+    if fmt or kwic:
+        _search_outputs(opened, Request(text, filters, syntax=syntax, mode=mode), fmt=fmt,
+                        output=output, link_base=link_base, width=width)
     results = search(opened, Request(text, filters, page, limit, syntax, mode))
     if as_json:
         _echo_json(results_dict(results))
@@ -377,11 +481,24 @@ def _read_json(path: str) -> Any:
 @click.option("--stated-only", is_flag=True,
               help="Only passages whose review states the objective (no inferred tags).")
 @json_option
+@export_options
 @index_options
 def compare_command(objective: str, query: str, per_country: int, stated_only: bool,
-                    as_json: bool, config: Config) -> None:
-    """One objective across countries: what each government reported on it, side by side."""
+                    as_json: bool, fmt: str | None, output: str | None, link_base: str,
+                    config: Config) -> None:
+    """One objective across countries: what each government reported on it, side by side.
+
+    --format writes every passage of every country (not only --per-country of them) as a table,
+    a row per passage, its country (or group) first.
+    """
+    _check_outputs(as_json=as_json, fmt=fmt, output=output)
+    if fmt and _given("per_country"):
+        raise click.UsageError("--format writes every passage of each country: leave out "
+                               "--per-country")
     opened = _open(config)
+    if fmt:
+        _compare_export(opened, gcm.resolve(objective), query.strip(), stated_only, fmt=fmt,
+                        output=output, link_base=link_base)
     comparison = compare(opened, gcm.resolve(objective), query.strip(), per_country,
                          stated_only)
     if as_json:

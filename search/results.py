@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from whoosh import query as wq
@@ -163,6 +163,22 @@ def search(opened: OpenIndex, request: Request) -> Results:
     check_mode(request.mode)
     with opened.searching() as searcher:
         return _search(opened, searcher, request)
+
+
+def every_hit(opened: OpenIndex, request: Request) -> Results:
+    """The results of `request` with every hit, not one page: the pages of `MAX_LIMIT` put
+    together, so the ranking is the one a user paging through `search` sees (`request.page` and
+    `request.limit` are ignored; the `Results` says page 1 of as many hits as were found)."""
+    first = search(opened, replace(request, page=1, limit=MAX_LIMIT))
+    hits = list(first.hits)
+    page = 2
+    while len(hits) < first.total and page <= MAX_PAGE:
+        more = search(opened, replace(request, page=page, limit=MAX_LIMIT)).hits
+        if not more:  # a ranking shorter than its count must not loop to MAX_PAGE
+            break
+        hits.extend(more)
+        page += 1
+    return replace(first, hits=tuple(hits), limit=max(len(hits), 1))
 
 
 def check_mode(mode: str) -> str:
@@ -506,23 +522,18 @@ class Comparison:
     """Only passages whose review states the objective (no inferred tags)."""
 
 
-def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int = 5,
+def compare(opened: OpenIndex, objective: int, query: str = "", per_country: int | None = 5,
             stated: bool = False) -> Comparison:
     """The passages of every country on `objective` (matching `query`, if given), grouped by
-    country, countries with the most passages first, each country's best passages first;
-    `stated`: only the passages whose review states the objective. Documents without a country
+    country, countries with the most passages first, each country's best passages first (the
+    first `per_country` of them; None: all, for an export); `stated`: only the passages whose
+    review states the objective. Documents without a country
     are grouped by scope, the global ones (what was promised) before every country."""
     filters = Filters(objectives=(objective,), stated=stated)
     # By words: a comparison lists what each government wrote on the objective.
-    everything = search(opened, Request(query, filters, 1, MAX_LIMIT, mode="words"))
-    hits = list(everything.hits)
-    page = 2
-    while len(hits) < everything.total and page <= MAX_PAGE:
-        hits.extend(search(opened, Request(query, filters, page, MAX_LIMIT,
-                                           mode="words")).hits)
-        page += 1
+    everything = every_hit(opened, Request(query, filters, mode="words"))
     grouped: dict[tuple[str, str], list[Hit]] = {}
-    for hit in hits:
+    for hit in everything.hits:
         p = hit.passage
         key = ("country", p.country) if p.country else ("scope", p.scope)
         grouped.setdefault(key, []).append(hit)

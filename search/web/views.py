@@ -124,7 +124,7 @@ def _active(filters: Filters) -> dict[str, list[str]]:
     are the ones the search reads.
     """
     state = {**filters.to_dict(),
-             **{name: request.args.getlist(name)[:1] for name in ("q", "limit", "mode")}}
+             **{name: request.args.getlist(name)[:1] for name in ("q", "limit", "mode", "view")}}
     return {k: vs for k, vs in state.items() if any(v.strip() for v in vs)}
 
 
@@ -156,9 +156,14 @@ def home() -> str:
     state = _active(search_request.filters)
     asked = bool(state.get("q") or any(state.get(f) for f in FILTERS))
     results = search(index, search_request) if asked else None
+    view = _view()
     return render_template(
         "search.html",
         results=results,
+        view=view,
+        # Keyword in context centres a query's words: a browse (filters only) has none.
+        kwic=_kwic_view(results) if results and results.searched and view == "kwic" else None,
+        downloads=_download_links(state) if results and results.total else {},
         hits=[_hit_view(h, index) for h in results.hits] if results else [],
         state=state,
         query=request.args.get("q", ""),
@@ -279,6 +284,10 @@ def objective_page(number: int) -> str:
                  for column in comparison.columns]
     return render_template("objective.html", objective=objective, comparison=comparison,
                            countries=countries, query=query,
+                           downloads={fmt: url_for("gcm.export_objective", number=number,
+                                                   fmt=fmt, q=query or None,
+                                                   stated="1" if comparison.stated else None)
+                                      for fmt in ("csv", "xlsx")},
                            summary=columns_summary(comparison),
                            within_url=search_url({"objective": [str(number)]},
                                                  stated="1" if comparison.stated else None))
@@ -331,11 +340,91 @@ def api_compare(number: int) -> Response:
                                         _int_arg("per", 10, 1, MAX_LIMIT), _flag("stated"))))
 
 
+# ---- exports: every match as a file ----------------------------------------------------------
+
+EXPORT_FORMATS = "any(csv, xlsx)"
+
+
+@bp.route(f"/export.<{EXPORT_FORMATS}:fmt>")
+def export_search(fmt: str) -> Response:
+    """Every match of the search `/` would show for the same parameters (all pages; `page` and
+    `limit` do not apply), as a CSV or Excel file to save."""
+    from ..outputs.exports import hits_table, search_about, search_file_words
+    from ..outputs.tables import as_bytes, file_name
+    from ..results import every_hit
+
+    index = opened()
+    search_request = _search_request(index)
+    if not search_request.text and not search_request.filters.to_dict():
+        raise BadInput("nothing to export: give a query or a filter", "search first, then "
+                       "download the results")
+    everything = every_hit(index, search_request)
+    table = hits_table(everything.hits, index.documents, _passage_link)
+    about = search_about(everything, index.manifest.built_at)
+    words = search_file_words(search_request.text, search_request.filters.to_dict())
+    return download(as_bytes(table, fmt, (about,)), file_name(words, fmt), fmt)
+
+
+@bp.route(f"/objectives/<int:number>/export.<{EXPORT_FORMATS}:fmt>")
+def export_objective(number: int, fmt: str) -> Response:
+    """Every passage of every country of the compare view `/objectives/<n>` (not only the ones
+    it shows), as a CSV or Excel file to save."""
+    from ..outputs.exports import comparison_about, comparison_file_words, comparison_table
+    from ..outputs.tables import as_bytes, file_name
+
+    index = opened()
+    gcm.objective(number)
+    query = request.args.get("q", "").strip()
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    comparison = compare(index, number, query, per_country=None, stated=_flag("stated"))
+    table = comparison_table(comparison, index.documents, _passage_link)
+    about = comparison_about(comparison, index.manifest.built_at)
+    return download(as_bytes(table, fmt, (about,)),
+                    file_name(comparison_file_words(comparison), fmt), fmt)
+
+
+VIEWS = ("list", "kwic")
+KWIC_SIDE = 45
+"""Characters of context on each side of a match in the web's keyword-in-context table."""
+
+
+def _view() -> str:
+    """How `/` shows the results: `list` (the default) or `kwic`, keyword in context."""
+    view = request.args.get("view", "").strip() or "list"
+    if view not in VIEWS:
+        raise BadInput(f"unknown view {view!r}", f"views: {', '.join(VIEWS)}")
+    return view
+
+
+def _kwic_view(results: Results) -> dict[str, Any]:
+    """The page's hits as keyword-in-context rows, and how many have no marked word."""
+    from ..outputs import kwic
+
+    rows = [{**kwic.cut(o, KWIC_SIDE)._asdict(),
+             "url": url_for("gcm.passage_page", passage_id=o.passage_id)}
+            for o in kwic.occurrences(results.hits)]
+    return {"rows": rows, "unmarked": kwic.unmarked(results.hits)}
+
+
+def _download_links(state: dict[str, list[str]]) -> dict[str, str]:
+    """The export URLs of the current search: its query and filters, no page or view."""
+    kept = urlencode([(k, v) for k, vs in state.items() if k not in ("view", "limit")
+                      for v in vs])
+    return {fmt: url_for("gcm.export_search", fmt=fmt) + (f"?{kept}" if kept else "")
+            for fmt in ("csv", "xlsx")}
+
+
+def _passage_link(passage_id: str) -> str:
+    """A passage page's address on this server, whole: an exported file leaves the site."""
+    return url_for("gcm.passage_page", passage_id=passage_id, _external=True)
+
+
 def download(data: bytes, name: str, fmt: str) -> Response:
     """A file the browser saves (`Content-Disposition: attachment`) rather than shows."""
     from ..outputs.tables import MEDIA_TYPES
 
-    return Response(data, mimetype=MEDIA_TYPES[fmt],
+    return Response(data, content_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
