@@ -442,9 +442,9 @@ def test_the_heat_map_is_the_matrix_with_links(client: FlaskClient, many: Config
         for n, td in zip(numbers, tds, strict=False):
             link = td.find("a")
             if row["counts"][str(n)] == 0:
-                assert link is None and td["class"] == ["l0"]
+                assert link is None and td["class"] == ["heat-0"]
                 continue
-            assert isinstance(link, Tag) and td["class"] != ["l0"]
+            assert isinstance(link, Tag) and td["class"] != ["heat-0"]
             assert params(str(link["href"])) == {"objective": [str(n)], **where,
                                                  "year": [str(row["year"])], **stated}
             # The link's search finds the cell's passages (one document per country and year).
@@ -455,7 +455,7 @@ def test_the_heat_map_is_the_matrix_with_links(client: FlaskClient, many: Config
         *(data["totals"]["counts"][str(n)] for n in numbers), data["totals"]["total"],
         data["totals"]["passages"]]
     legend = soup.select(".heat-legend li .swatch")
-    assert [s["class"][1] for s in legend] == [f"l{k}" for k in range(len(legend))]
+    assert [s["class"][1] for s in legend] == [f"heat-{k}" for k in range(len(legend))]
     assert legend[0].text == "0" and legend[-1].text.endswith(str(max(
         c for r in data["rows"] for c in r["counts"].values())))
     downloads = {a.text: str(a["href"]) for a in soup.select(".summary-line a")}

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import replace
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
@@ -482,8 +482,13 @@ bp.add_app_template_global(search_url)
 
 COVERAGE_FILTERS = ("cluster", "country", "year", "cycle")
 
+if TYPE_CHECKING:
+    from ..models import Document
+    from ..outputs.coverage import Coverage
+    from ..results import Comparison
 
-def _coverage() -> Any:
+
+def _coverage() -> Coverage:
     """The matrix the URL asks for (`stated`, `cluster`, `country`, `year`, `cycle`)."""
     from ..outputs import coverage as cov
 
@@ -495,12 +500,12 @@ def _coverage() -> Any:
                         replace(filters, stated=_flag("stated")), values["cycle"])
 
 
-def _coverage_state(matrix: Any) -> dict[str, list[str]]:
+def _coverage_state(matrix: Coverage) -> dict[str, list[str]]:
     """The matrix's parameters as checked, for its download links and form."""
     return {**({"stated": ["1"]} if matrix.stated_only else {}), **matrix.filters}
 
 
-def document_search(document: Any, objective: int, stated: bool = False) -> str:
+def document_search(document: Document, objective: int, stated: bool = False) -> str:
     """The search for a document's passages on an objective: by its country (or, without one,
     its scope) and year, the closest the search's filters come to one document."""
     where = {"country": document.country} if document.country else {"scope": document.scope}
@@ -554,7 +559,7 @@ def api_coverage() -> Response:
     return jsonify(coverage_dict(_coverage()))
 
 
-def objectives_chart(document: Any, passages: list[Passage]) -> dict[str, Any]:
+def objectives_chart(document: Document, passages: list[Passage]) -> dict[str, Any]:
     """The document page's chart: its passages per objective (the objectives it has), each bar
     a link to those passages; and the objectives it has none on."""
     from ..outputs.charts import Bar, bar_chart
@@ -571,7 +576,7 @@ def objectives_chart(document: Any, passages: list[Passage]) -> dict[str, Any]:
                                  if not c]}
 
 
-def countries_chart(comparison: Any, objective: Any) -> Markup:
+def countries_chart(comparison: Comparison, objective: gcm.Objective) -> Markup:
     """The objective page's chart: its passages per country (or scope), from the comparison."""
     from ..outputs.charts import Bar, bar_chart
 
