@@ -824,3 +824,37 @@ def stats_command(as_json: bool, config: Config) -> None:
     for key in ("by_section", "by_kind", "by_objective_source"):
         items = " · ".join(f"{k} {v}" for k, v in data[key].items())
         click.echo(f"{key.replace('_', ' ').capitalize()}: {items}")
+
+
+@main.command("coverage")
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "json", "xlsx"]),
+              default="table", show_default=True)
+@click.option("--output", help="Write to this file instead of standard output.")
+@click.option("--stated-only", is_flag=True,
+              help="Count only the tags a review states, not inferred ones.")
+@click.option("--cluster", multiple=True, help="Only this cluster's objectives (1-4).")
+@click.option("-c", "--country", multiple=True, help="Only this country's reviews (name or ISO3).")
+@click.option("-y", "--year", multiple=True, help="Only the reviews of this year.")
+@click.option("--cycle", multiple=True, help='Only the reviews of this cycle, e.g. "IMRF 2022".')
+@index_options
+def coverage_command(fmt: str, output: str | None, stated_only: bool, cluster: tuple[str, ...],
+                     country: tuple[str, ...], year: tuple[str, ...], cycle: tuple[str, ...],
+                     config: Config) -> None:
+    """How many passages of each review are tagged with each objective, with totals.
+
+    A passage with two objectives counts in both cells but once in its row's Total.
+    """
+    from .outputs import coverage as cov
+
+    opened = _open(config)
+    filters = make_filters(opened, clusters=cluster, countries=country, years=year)
+    matrix = cov.coverage(all_passages(opened), opened.manifest.documents,
+                          replace(filters, stated=stated_only), cycle)
+    if fmt in ("csv", "xlsx"):
+        data = cov.spreadsheet(matrix, fmt)
+    elif fmt == "json":
+        data = (json.dumps(cov.coverage_dict(matrix), ensure_ascii=False, indent=2)
+                + "\n").encode("utf-8")
+    else:
+        data = cov.coverage_text(matrix, shutil.get_terminal_size().columns).encode("utf-8")
+    write_output(data, output, binary=fmt == "xlsx")

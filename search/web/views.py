@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import replace
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
@@ -258,7 +258,8 @@ def document_page(doc: str) -> str:
         ]
         sections.append({"label": section, "title": title, "cluster": members[0].cluster,
                          "subsections": subsections})
-    return render_template("document.html", document=document, sections=sections)
+    return render_template("document.html", document=document, sections=sections,
+                           chart=objectives_chart(document, passages))
 
 
 @bp.route("/objectives")
@@ -289,6 +290,7 @@ def objective_page(number: int) -> str:
                                                    stated="1" if comparison.stated else None)
                                       for fmt in ("csv", "xlsx")},
                            summary=columns_summary(comparison),
+                           chart=countries_chart(comparison, objective),
                            within_url=search_url({"objective": [str(number)]},
                                                  stated="1" if comparison.stated else None))
 
@@ -563,3 +565,117 @@ def search_link(**params: Any) -> str:
 bp.add_app_template_filter(unescape, "readable")
 bp.add_app_template_global(toggle_url)
 bp.add_app_template_global(search_url)
+
+
+# ---- coverage: the objective x review matrix, and charts ----------------------------------------
+
+COVERAGE_FILTERS = ("cluster", "country", "year", "cycle")
+
+if TYPE_CHECKING:
+    from ..models import Document
+    from ..outputs.coverage import Coverage
+    from ..results import Comparison
+
+
+def _coverage() -> Coverage:
+    """The matrix the URL asks for (`stated`, `cluster`, `country`, `year`, `cycle`)."""
+    from ..outputs import coverage as cov
+
+    index = opened()
+    values = {n: [v for v in request.args.getlist(n) if v.strip()] for n in COVERAGE_FILTERS}
+    filters = make_filters(index, clusters=values["cluster"], countries=values["country"],
+                           years=values["year"])
+    return cov.coverage(all_passages(index), index.manifest.documents,
+                        replace(filters, stated=_flag("stated")), values["cycle"])
+
+
+def _coverage_state(matrix: Coverage) -> dict[str, list[str]]:
+    """The matrix's parameters as checked, for its download links and form."""
+    return {**({"stated": ["1"]} if matrix.stated_only else {}), **matrix.filters}
+
+
+def document_search(document: Document, objective: int, stated: bool = False) -> str:
+    """The search for a document's passages on an objective: by its country (or, without one,
+    its scope) and year, the closest the search's filters come to one document."""
+    where = {"country": document.country} if document.country else {"scope": document.scope}
+    return search_link(objective=objective, **where, year=document.year,
+                       stated="1" if stated else None)
+
+
+@bp.route("/coverage")
+def coverage_page() -> str:
+    from ..outputs import coverage as cov
+
+    matrix = _coverage()
+    state = _coverage_state(matrix)
+    ranges = cov.steps(matrix.largest)
+    rows = [{"document": r.document, "url": url_for("gcm.document_page", doc=r.document.id),
+             "total": r.total, "passages": r.passages,
+             "cells": [{"count": count, "level": cov.level(count, ranges),
+                        "url": document_search(r.document, n, matrix.stated_only)
+                        if count else ""}
+                       for n, count in zip(matrix.objectives, r.counts, strict=True)]}
+            for r in matrix.rows]
+    query = urlencode([(k, v) for k, vs in state.items() for v in vs])
+    downloads = {fmt: url_for("gcm.coverage_download", fmt=fmt) + (f"?{query}" if query else "")
+                 for fmt in ("csv", "xlsx")}
+    return render_template(
+        "coverage.html", matrix=matrix, rows=rows, state=state,
+        objectives=[gcm.objective(n) for n in matrix.objectives],
+        totals=matrix.column_totals, clusters=gcm.CLUSTERS, explained=cov.explained(matrix),
+        legend=[{"level": 0, "range": "0"}] + [
+            {"level": k, "range": str(low) if low == high else f"{low}–{high}"}
+            for k, (low, high) in enumerate(ranges, start=1)],
+        downloads=downloads,
+        api=url_for("gcm.api_coverage") + (f"?{query}" if query else ""))
+
+
+@bp.route("/coverage.<any(csv, xlsx):fmt>")
+def coverage_download(fmt: str) -> Response:
+    from ..outputs.coverage import spreadsheet
+    from ..outputs.tables import file_name
+
+    matrix = _coverage()
+    words = ["gcm-coverage", *(["stated"] if matrix.stated_only else []),
+             *(f"{k}-{v}" for k, vs in matrix.filters.items() for v in vs)]
+    return download(spreadsheet(matrix, fmt), file_name(words, fmt), fmt)
+
+
+@bp.route("/api/coverage")
+def api_coverage() -> Response:
+    from ..outputs.coverage import coverage_dict
+
+    return jsonify(coverage_dict(_coverage()))
+
+
+def objectives_chart(document: Document, passages: list[Passage]) -> dict[str, Any]:
+    """The document page's chart: its passages per objective (the objectives it has), each bar
+    a link to those passages; and the objectives it has none on."""
+    from ..outputs.charts import Bar, bar_chart
+    from ..outputs.coverage import coverage
+
+    (row,) = coverage(passages, [document], Filters()).rows
+    bars = [Bar(o.label, count, document_search(document, o.number), o.title)
+            for o, count in zip(gcm.OBJECTIVES, row.counts, strict=True) if count]
+    svg = bar_chart(bars, title=f"Passages per objective in {document.title}",
+                    description=f"{row.total} of its {row.passages} passages are tagged with "
+                                "an objective (stated or inferred); a passage may have two.",
+                    ident="objectives-chart")
+    return {"svg": svg, "none": [o for o, c in zip(gcm.OBJECTIVES, row.counts, strict=True)
+                                 if not c]}
+
+
+def countries_chart(comparison: Comparison, objective: gcm.Objective) -> Markup:
+    """The objective page's chart: its passages per country (or scope), from the comparison."""
+    from ..outputs.charts import Bar, bar_chart
+
+    stated = "1" if comparison.stated else None
+    bars = [Bar(c.label, c.count, search_link(objective=objective.number, q=comparison.query
+                                              or None, stated=stated,
+                                              **{c.filter[0]: c.filter[1]}))
+            for c in comparison.columns]
+    asked = f" matching “{comparison.query}”" if comparison.query else ""
+    return bar_chart(bars, title=f"Passages on objective {objective.label}{asked}, per country",
+                     description="Passages per country (documents without one, per scope)"
+                                 + (", stated tags only." if comparison.stated else "."),
+                     ident="countries-chart")
