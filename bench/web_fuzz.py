@@ -81,6 +81,11 @@ MAX_PROBLEMS_KEPT = 20
 FILTERS = ("objective", "cluster", "section", "kind", "country", "language", "year")
 SEARCH_PARAMS = ("q", *FILTERS, "page", "limit")
 COMPARE_PARAMS = ("q", "per")
+COVERAGE_PARAMS = ("stated", "cluster", "country", "year", "cycle")
+OUTPUT_ROUTES = ("/coverage", "/api/coverage", "/coverage.csv", "/coverage.xlsx",
+                 "/export.csv", "/export.xlsx", "/objectives/10/export.csv")
+"""The research outputs: the coverage matrix and its files (COVERAGE_PARAMS), and the exports of
+a search (SEARCH_PARAMS) or a comparison (COMPARE_PARAMS)."""
 # Payloads a hostile user pastes; the markup ones must never come back live.
 PAYLOADS = (
     "<script>alert(1)</script>",
@@ -190,7 +195,9 @@ STACK_TRACE = ("Traceback (most recent call last)", 'File "/', "site-packages", 
                "jinja2.", "Internal Server Error")
 GET_ROUTES = ("/", "/api/search", "/p/japan-2022:2a.6", "/api/passages/japan-2022:2a.6",
               "/d/japan-2022", "/objectives", "/objectives/10", "/api/compare/10",
-              "/api/objectives", "/api/documents", "/static/app.js")
+              "/api/objectives", "/api/documents", "/static/app.js", "/coverage",
+              "/api/coverage", "/coverage.csv", "/coverage.xlsx", "/export.csv?q=trafficking",
+              "/export.xlsx?q=trafficking", "/objectives/10/export.csv")
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND")
 # Requests that do not reach the app: waitress answers these itself, in plain text.
 SERVER_STATUSES = {400, 413, 414, 431}
@@ -260,6 +267,18 @@ def path_probe(family: str, value: str, style: str, variant: int = 0) -> Probe:
 def compare_probe(value: str, param: str, style: str, api: bool) -> Probe:
     path = "/api/compare/10" if api else "/objectives/10"
     return Probe("objective", "GET", f"{path}?{param}={encode(value, style)}", value)
+
+
+def output_probe(value: str, param: str, style: str, route: str) -> Probe:
+    """`value` as a parameter of a research output; an export also searches for trafficking."""
+    extra = "&q=trafficking" if route == "/export.csv" and param != "q" else ""
+    return Probe("outputs", "GET", f"{route}?{param}={encode(value, style)}{extra}", value)
+
+
+def output_params(route: str) -> tuple[str, ...]:
+    if route.startswith("/objectives/"):
+        return COMPARE_PARAMS
+    return SEARCH_PARAMS if route.startswith("/export") else COVERAGE_PARAMS
 
 
 def listing_probe(value: str, style: str, route: str) -> Probe:
@@ -414,10 +433,15 @@ class _Elements(HTMLParser):
             self.h1.append(data)
 
 
+OUR_SVG = {"xmlns", "class", "id", "width", "height", "role", "aria-labelledby",
+           "aria-describedby"}
+"""The attributes of the bar charts' <svg> (search/outputs/charts.py), and no others."""
+
+
 def live_markup(body: str) -> list[str]:
     """What in a page could run or load something the site did not put there: a script other
     than /static/app.js, an event handler or inline style, a javascript: URL, an element our
-    templates never use."""
+    templates never use (an <svg> is ours only as a chart: class "chart", our attributes)."""
     parser = _Elements()
     parser.feed(body)
     parser.close()
@@ -425,8 +449,10 @@ def live_markup(body: str) -> list[str]:
     for tag, attrs in parser.elements:
         if tag == "script" and dict(attrs).get("src") != "/static/app.js":
             found.append("a script that is not /static/app.js")
-        if tag in ("img", "svg", "iframe", "object", "embed", "style", "base", "meta") and not (
-                tag == "meta" and set(dict(attrs)) <= {"charset", "name", "content"}):
+        ours = (tag == "meta" and set(dict(attrs)) <= {"charset", "name", "content"}) or (
+            tag == "svg" and dict(attrs).get("class") == "chart" and set(dict(attrs)) <= OUR_SVG)
+        if tag in ("img", "svg", "iframe", "object", "embed", "style", "base", "meta") and \
+                not ours:
             found.append(f"a <{tag}> element")
         for name, value in attrs:
             if name.startswith("on") or name in ("style", "autofocus", "srcdoc"):
@@ -527,8 +553,8 @@ def hostile_value(rng: random.Random) -> str:
 def random_probe(rng: random.Random, limit: int) -> Probe:
     """One generated request, every family in turn by chance."""
     family = rng.choices(("search", "path", "compare", "listing", "traversal", "method",
-                          "oversized", "raw", "repeated", "headers"),
-                         weights=(40, 25, 10, 5, 5, 5, 2, 3, 5, 3))[0]
+                          "oversized", "raw", "repeated", "headers", "outputs"),
+                         weights=(40, 25, 10, 5, 5, 5, 2, 3, 5, 3, 8))[0]
     value, style = hostile_value(rng), rng.choice(ENCODINGS)
     if family == "search":
         return search_probe(value, rng.choice(SEARCH_PARAMS), style, rng.random() < 0.5)
@@ -537,6 +563,9 @@ def random_probe(rng: random.Random, limit: int) -> Probe:
                           style, rng.randrange(2))
     if family == "compare":
         return compare_probe(value, rng.choice(COMPARE_PARAMS), style, rng.random() < 0.5)
+    if family == "outputs":
+        route = rng.choice(OUTPUT_ROUTES)
+        return output_probe(value, rng.choice(output_params(route)), style, route)
     if family == "listing":
         return listing_probe(value, style, rng.choice(("/objectives", "/api/objectives",
                                                        "/api/documents")))

@@ -166,19 +166,18 @@ def search(opened: OpenIndex, request: Request) -> Results:
 
 
 def every_hit(opened: OpenIndex, request: Request) -> Results:
-    """The results of `request` with every hit, not one page: the pages of `MAX_LIMIT` put
-    together, so the ranking is the one a user paging through `search` sees (`request.page` and
-    `request.limit` are ignored; the `Results` says page 1 of as many hits as were found)."""
+    """The results of `request` with every hit, not one page (`request.page` and `request.limit`
+    are ignored; the `Results` says page 1 of as many hits as were found).
+
+    One ranking as deep as the count, not the pages walked one by one: every page is that same
+    ranking cut at its end, so the hits are those of a user paging through `search`, and a
+    12,000-passage export costs two searches rather than 120 ever deeper ones.
+    """
     first = search(opened, replace(request, page=1, limit=MAX_LIMIT))
-    hits = list(first.hits)
-    page = 2
-    while len(hits) < first.total and page <= MAX_PAGE:
-        more = search(opened, replace(request, page=page, limit=MAX_LIMIT)).hits
-        if not more:  # a ranking shorter than its count must not loop to MAX_PAGE
-            break
-        hits.extend(more)
-        page += 1
-    return replace(first, hits=tuple(hits), limit=max(len(hits), 1))
+    if first.total > len(first.hits):
+        with opened.searching() as searcher:
+            first = _search(opened, searcher, replace(request, page=1, limit=first.total))
+    return replace(first, limit=max(len(first.hits), 1))
 
 
 def check_mode(mode: str) -> str:

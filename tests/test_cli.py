@@ -1,4 +1,4 @@
-"""cli.py: the `gcm-search` commands, run through click's CliRunner and as real subprocesses.
+"""search/cli/: the `gcm-search` commands, run through click's CliRunner and as real subprocesses.
 
 Read-only commands use the session index (`japan_config`); commands that build use a fresh copy.
 """

@@ -23,6 +23,7 @@ from search.results import (
     Request,
     all_passages,
     correct,
+    every_hit,
     make_filters,
     neighbours,
     passage,
@@ -473,3 +474,38 @@ def test_all_passages_in_document_order(japan_index: OpenIndex,
     found = all_passages(japan_index)
     assert found == list(understood(japan_passages)[0])
     assert [p.position for p in found] == list(range(len(found)))
+
+
+# ---- every hit: exports ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def synthetic_index(tmp_path_factory: pytest.TempPathFactory) -> OpenIndex:
+    """Four synthetic reviews (bench/synthetic.py): a few hundred passages, so that a broad
+    query finds more than one page of `MAX_LIMIT`."""
+    from bench_modules import load
+
+    from search.config import Config
+    from search.index import open_index
+
+    root = tmp_path_factory.mktemp("every")
+    corpus = load("synthetic").generate(root / "corpus", 4)
+    return open_index(Config(corpus=corpus, index=root / "index"))
+
+
+@pytest.mark.parametrize("mode", ["words", "hybrid", "meaning"])
+@pytest.mark.parametrize("size", [MAX_LIMIT, 7])
+def test_every_hit_is_the_pages_put_together_past_one_page(synthetic_index: OpenIndex,
+                                                           mode: str, size: int) -> None:
+    """`every_hit` ranks once, as deep as the count; the pages a user walks are cuts of that
+    same ranking, so the two agree hit for hit, past the blended ranking's depth and past one
+    page of `MAX_LIMIT`."""
+    text = "government migrants"
+    everything = every_hit(synthetic_index, Request(text, mode=mode, page=3, limit=5))
+    assert everything.total > MAX_LIMIT
+    pages, page = [], 1
+    while (found := search(synthetic_index, Request(text, page=page, limit=size, mode=mode))).hits:
+        pages += [(h.passage.id, h.score, h.match) for h in found.hits]
+        page += 1
+    assert [(h.passage.id, h.score, h.match) for h in everything.hits] == pages
+    assert len(pages) == everything.total
+    assert [h.rank for h in everything.hits] == list(range(1, everything.total + 1))

@@ -1,6 +1,7 @@
 """The web frontend and JSON API: `create_app(config)` -> a Flask WSGI app over the same search and
-citation code as the CLI. Pages: `/`, `/p/<id>`, `/d/<doc>`, `/objectives[/<n>]`; their JSON twins
-under `/api/`. Served by `gcm-search serve` with waitress.
+citation code as the CLI. Pages: `/`, `/p/<id>`, `/d/<doc>`, `/objectives[/<n>]` (views.py), and
+`/coverage` with the downloads (outputs.py); their JSON twins under `/api/`. Served by
+`gcm-search serve` with waitress.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..config import Config
 from ..index import LiveIndex
+from . import outputs  # noqa: F401  (its routes join the blueprint)
 from .views import bp
 
 log = logging.getLogger("gcm_search.web")

@@ -58,6 +58,10 @@ from ..results import (
     search,
 )
 
+if TYPE_CHECKING:
+    from ..models import Document
+    from ..results import Comparison
+
 bp = Blueprint("gcm", __name__)
 log = logging.getLogger("gcm_search.web")
 
@@ -75,7 +79,7 @@ def opened() -> OpenIndex:
 
 # ---- parsing the URL --------------------------------------------------------------------------
 
-def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
+def int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
@@ -89,7 +93,7 @@ def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     return value
 
 
-def _flag(name: str) -> bool:
+def flag_arg(name: str) -> bool:
     """A yes/no parameter: 1 (or on, as a checkbox sends it) or 0; absent is no."""
     raw = request.args.get(name, "").strip().lower()
     if raw not in ("", "0", "1", "on"):
@@ -97,7 +101,7 @@ def _flag(name: str) -> bool:
     return raw in ("1", "on")
 
 
-def _search_request(index: OpenIndex) -> Request:
+def parse_search(index: OpenIndex) -> Request:
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY_CHARS:
         raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters",
@@ -108,9 +112,9 @@ def _search_request(index: OpenIndex) -> Request:
                            countries=values["country"], years=values["year"],
                            languages=values["language"], scopes=values["scope"])
     mode = check_mode(request.args.get("mode", "").strip() or DEFAULT_MODE)
-    filters = replace(filters, stated=_flag("stated"))
-    return Request(text.strip(), filters, _int_arg("page", 1, 1, MAX_PAGE),
-                   _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), mode=mode)
+    filters = replace(filters, stated=flag_arg("stated"))
+    return Request(text.strip(), filters, int_arg("page", 1, 1, MAX_PAGE),
+                   int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), mode=mode)
 
 
 def _active(filters: Filters) -> dict[str, list[str]]:
@@ -152,7 +156,7 @@ def toggle_url(state: dict[str, list[str]], name: str, value: str) -> str:
 @bp.route("/")
 def home() -> str:
     index = opened()
-    search_request = _search_request(index)  # checked even when nothing is asked yet
+    search_request = parse_search(index)  # checked even when nothing is asked yet
     state = _active(search_request.filters)
     asked = bool(state.get("q") or any(state.get(f) for f in FILTERS))
     results = search(index, search_request) if asked else None
@@ -277,8 +281,8 @@ def objective_page(number: int) -> str:
     query = request.args.get("q", "").strip()
     if len(query) > MAX_QUERY_CHARS:
         raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
-    per_country = _int_arg("per", 10, 1, MAX_LIMIT)
-    comparison = compare(index, number, query, per_country, _flag("stated"))
+    per_country = int_arg("per", 10, 1, MAX_LIMIT)
+    comparison = compare(index, number, query, per_country, flag_arg("stated"))
     countries = [{"country": column.label, "count": column.count,
                   "filter": {column.filter[0]: column.filter[1]},
                   "hits": [_hit_view(h, index) for h in column.hits]}
@@ -300,7 +304,7 @@ def objective_page(number: int) -> str:
 @bp.route("/api/search")
 def api_search() -> Response:
     index = opened()
-    return jsonify(results_dict(search(index, _search_request(index))))
+    return jsonify(results_dict(search(index, parse_search(index))))
 
 
 @bp.route("/api/passages/<path:passage_id>")
@@ -318,7 +322,7 @@ def api_similar(passage_id: str) -> Response:
                            countries=request.args.getlist("country"))
     other = request.args.get("other_documents", "").strip().lower() in ("1", "true", "yes", "on")
     found = similar(index, passage_id, filters, other,
-                    _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
+                    int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT))
     return jsonify(similar_dict(found))
 
 
@@ -339,51 +343,10 @@ def api_compare(number: int) -> Response:
     if len(query) > MAX_QUERY_CHARS:
         raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
     return jsonify(compare_dict(compare(opened(), number, query,
-                                        _int_arg("per", 10, 1, MAX_LIMIT), _flag("stated"))))
+                                        int_arg("per", 10, 1, MAX_LIMIT), flag_arg("stated"))))
 
 
-# ---- exports: every match as a file ----------------------------------------------------------
-
-EXPORT_FORMATS = "any(csv, xlsx)"
-
-
-@bp.route(f"/export.<{EXPORT_FORMATS}:fmt>")
-def export_search(fmt: str) -> Response:
-    """Every match of the search `/` would show for the same parameters (all pages; `page` and
-    `limit` do not apply), as a CSV or Excel file to save."""
-    from ..outputs.exports import hits_table, search_about, search_file_words
-    from ..outputs.tables import as_bytes, file_name
-    from ..results import every_hit
-
-    index = opened()
-    search_request = _search_request(index)
-    if not search_request.text and not search_request.filters.to_dict():
-        raise BadInput("nothing to export: give a query or a filter", "search first, then "
-                       "download the results")
-    everything = every_hit(index, search_request)
-    table = hits_table(everything.hits, index.documents, _passage_link)
-    about = search_about(everything, index.manifest.built_at)
-    words = search_file_words(search_request.text, search_request.filters.to_dict())
-    return download(as_bytes(table, fmt, (about,)), file_name(words, fmt), fmt)
-
-
-@bp.route(f"/objectives/<int:number>/export.<{EXPORT_FORMATS}:fmt>")
-def export_objective(number: int, fmt: str) -> Response:
-    """Every passage of every country of the compare view `/objectives/<n>` (not only the ones
-    it shows), as a CSV or Excel file to save."""
-    from ..outputs.exports import comparison_about, comparison_file_words, comparison_table
-    from ..outputs.tables import as_bytes, file_name
-
-    index = opened()
-    gcm.objective(number)
-    query = request.args.get("q", "").strip()
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
-    comparison = compare(index, number, query, per_country=None, stated=_flag("stated"))
-    table = comparison_table(comparison, index.documents, _passage_link)
-    about = comparison_about(comparison, index.manifest.built_at)
-    return download(as_bytes(table, fmt, (about,)),
-                    file_name(comparison_file_words(comparison), fmt), fmt)
+# ---- keyword in context and download links, on `/` --------------------------------------------
 
 
 VIEWS = ("list", "kwic")
@@ -415,19 +378,6 @@ def _download_links(state: dict[str, list[str]]) -> dict[str, str]:
                       for v in vs])
     return {fmt: url_for("gcm.export_search", fmt=fmt) + (f"?{kept}" if kept else "")
             for fmt in ("csv", "xlsx")}
-
-
-def _passage_link(passage_id: str) -> str:
-    """A passage page's address on this server, whole: an exported file leaves the site."""
-    return url_for("gcm.passage_page", passage_id=passage_id, _external=True)
-
-
-def download(data: bytes, name: str, fmt: str) -> Response:
-    """A file the browser saves (`Content-Disposition: attachment`) rather than shows."""
-    from ..outputs.tables import MEDIA_TYPES
-
-    return Response(data, content_type=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # ---- errors: one shape ------------------------------------------------------------------------
@@ -567,31 +517,7 @@ bp.add_app_template_global(toggle_url)
 bp.add_app_template_global(search_url)
 
 
-# ---- coverage: the objective x review matrix, and charts ----------------------------------------
-
-COVERAGE_FILTERS = ("cluster", "country", "year", "cycle")
-
-if TYPE_CHECKING:
-    from ..models import Document
-    from ..outputs.coverage import Coverage
-    from ..results import Comparison
-
-
-def _coverage() -> Coverage:
-    """The matrix the URL asks for (`stated`, `cluster`, `country`, `year`, `cycle`)."""
-    from ..outputs import coverage as cov
-
-    index = opened()
-    values = {n: [v for v in request.args.getlist(n) if v.strip()] for n in COVERAGE_FILTERS}
-    filters = make_filters(index, clusters=values["cluster"], countries=values["country"],
-                           years=values["year"])
-    return cov.coverage(all_passages(index), index.manifest.documents,
-                        replace(filters, stated=_flag("stated")), values["cycle"])
-
-
-def _coverage_state(matrix: Coverage) -> dict[str, list[str]]:
-    """The matrix's parameters as checked, for its download links and form."""
-    return {**({"stated": ["1"]} if matrix.stated_only else {}), **matrix.filters}
+# ---- charts -------------------------------------------------------------------------------------
 
 
 def document_search(document: Document, objective: int, stated: bool = False) -> str:
@@ -600,52 +526,6 @@ def document_search(document: Document, objective: int, stated: bool = False) ->
     where = {"country": document.country} if document.country else {"scope": document.scope}
     return search_link(objective=objective, **where, year=document.year,
                        stated="1" if stated else None)
-
-
-@bp.route("/coverage")
-def coverage_page() -> str:
-    from ..outputs import coverage as cov
-
-    matrix = _coverage()
-    state = _coverage_state(matrix)
-    ranges = cov.steps(matrix.largest)
-    rows = [{"document": r.document, "url": url_for("gcm.document_page", doc=r.document.id),
-             "total": r.total, "passages": r.passages,
-             "cells": [{"count": count, "level": cov.level(count, ranges),
-                        "url": document_search(r.document, n, matrix.stated_only)
-                        if count else ""}
-                       for n, count in zip(matrix.objectives, r.counts, strict=True)]}
-            for r in matrix.rows]
-    query = urlencode([(k, v) for k, vs in state.items() for v in vs])
-    downloads = {fmt: url_for("gcm.coverage_download", fmt=fmt) + (f"?{query}" if query else "")
-                 for fmt in ("csv", "xlsx")}
-    return render_template(
-        "coverage.html", matrix=matrix, rows=rows, state=state,
-        objectives=[gcm.objective(n) for n in matrix.objectives],
-        totals=matrix.column_totals, clusters=gcm.CLUSTERS, explained=cov.explained(matrix),
-        legend=[{"level": 0, "range": "0"}] + [
-            {"level": k, "range": str(low) if low == high else f"{low}–{high}"}
-            for k, (low, high) in enumerate(ranges, start=1)],
-        downloads=downloads,
-        api=url_for("gcm.api_coverage") + (f"?{query}" if query else ""))
-
-
-@bp.route("/coverage.<any(csv, xlsx):fmt>")
-def coverage_download(fmt: str) -> Response:
-    from ..outputs.coverage import spreadsheet
-    from ..outputs.tables import file_name
-
-    matrix = _coverage()
-    words = ["gcm-coverage", *(["stated"] if matrix.stated_only else []),
-             *(f"{k}-{v}" for k, vs in matrix.filters.items() for v in vs)]
-    return download(spreadsheet(matrix, fmt), file_name(words, fmt), fmt)
-
-
-@bp.route("/api/coverage")
-def api_coverage() -> Response:
-    from ..outputs.coverage import coverage_dict
-
-    return jsonify(coverage_dict(_coverage()))
 
 
 def objectives_chart(document: Document, passages: list[Passage]) -> dict[str, Any]:

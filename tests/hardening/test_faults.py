@@ -513,7 +513,7 @@ def test_index_command_survives_an_add_right_after_its_build(
         save_catalog(config.corpus, (*load_catalog(config.corpus), morocco))
         return manifest
 
-    monkeypatch.setattr("search.cli.build", build_then_add)
+    monkeypatch.setattr("search.cli.corpus.build", build_then_add)
     result = cli(built, "index", "--rebuild")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("36 passages from 1 document, built in ")

@@ -157,6 +157,18 @@ def test_compare_parameters(base: str, param: str, api: bool, value: str, style:
     assert answer_to(base, web_fuzz.compare_probe(value, param, style, api)).status in (200, 400)
 
 
+@settings(max_examples=60, deadline=None)
+@given(route=st.sampled_from(web_fuzz.OUTPUT_ROUTES), data=st.data(), value=values,
+       style=styles)
+def test_output_parameters(base: str, route: str, data: st.DataObject, value: str,
+                           style: str) -> None:
+    """Any value of any parameter of the coverage matrix or an export: the page or file, or a
+    400 naming the problem (with no query and no filter, an export has nothing to give)."""
+    param = data.draw(st.sampled_from(web_fuzz.output_params(route)))
+    answer = answer_to(base, web_fuzz.output_probe(value, param, style, route))
+    assert answer.status in (200, 400)
+
+
 @settings(max_examples=30, deadline=None)
 @given(route=st.sampled_from(("/objectives", "/api/objectives", "/api/documents")),
        value=values, style=styles)
