@@ -7,9 +7,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from browsing import BROWSERS, CHROMIUM_ARGS, START_SECONDS, Server, find_chromium
 from playwright.sync_api import Browser, sync_playwright
 
+from e2e.browsing import BROWSERS, CHROMIUM_ARGS, START_SECONDS, Server, find_chromium
 from search.config import Config
 
 

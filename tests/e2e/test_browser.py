@@ -13,8 +13,9 @@ import re
 import shutil
 from pathlib import Path
 
-from browsing import CITATION_2A6, PHONE, PLAIN_BACKGROUNDS, Server, no_horizontal_scroll
 from playwright.sync_api import Browser, expect
+
+from e2e.browsing import CITATION_2A6, PHONE, PLAIN_BACKGROUNDS, Server, no_horizontal_scroll
 
 
 def test_search_narrow_follow_and_copy(browser: Browser, server: tuple[str, Server],

@@ -10,9 +10,10 @@ import io
 import re
 from pathlib import Path
 
-from browsing import PHONE, Server, no_horizontal_scroll
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
+
+from e2e.browsing import PHONE, Server, no_horizontal_scroll
 
 
 def test_the_heat_map_on_a_phone(browser: Browser, server: tuple[str, Server],

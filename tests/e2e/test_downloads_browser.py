@@ -11,8 +11,9 @@ import re
 from pathlib import Path
 
 import openpyxl
-from browsing import PHONE, Server, no_horizontal_scroll
 from playwright.sync_api import Browser, Page, expect
+
+from e2e.browsing import PHONE, Server, no_horizontal_scroll
 
 
 def listed_ids(page: Page) -> list[str]:
