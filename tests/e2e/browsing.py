@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from bench_modules import load
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -32,3 +32,14 @@ def find_chromium() -> str | None:
 def no_horizontal_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 4, (page.url, width)
+
+
+def watched_page(context: BrowserContext) -> tuple[Page, list[str]]:
+    """A new page of `context` and the list its script errors and CSP violations go to (a test
+    asserts it stays empty)."""
+    problems: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(f"{m.text} ({m.location.get('url')})")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return page, problems

@@ -15,7 +15,14 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from e2e.browsing import CITATION_2A6, PHONE, PLAIN_BACKGROUNDS, Server, no_horizontal_scroll
+from e2e.browsing import (
+    CITATION_2A6,
+    PHONE,
+    PLAIN_BACKGROUNDS,
+    Server,
+    no_horizontal_scroll,
+    watched_page,
+)
 
 
 def test_search_narrow_follow_and_copy(browser: Browser, server: tuple[str, Server],
@@ -25,12 +32,8 @@ def test_search_narrow_follow_and_copy(browser: Browser, server: tuple[str, Serv
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-    problems: list[str] = []  # script errors and CSP violations show up here
+    page, problems = watched_page(context)  # script errors and CSP violations go here
     try:
-        page = context.new_page()
-        page.on("console", lambda m: problems.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
 
         # Type a query and submit it with Enter.
         page.goto(base + "/")

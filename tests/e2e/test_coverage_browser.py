@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, expect
 
-from e2e.browsing import PHONE, Server, no_horizontal_scroll
+from e2e.browsing import PHONE, Server, no_horizontal_scroll, watched_page
 
 
 def test_the_heat_map_on_a_phone(browser: Browser, server: tuple[str, Server],
@@ -21,12 +21,8 @@ def test_the_heat_map_on_a_phone(browser: Browser, server: tuple[str, Server],
     base, _ = server
     context = browser.new_context(viewport=PHONE, accept_downloads=True)
     context.set_default_timeout(10_000)
-    problems: list[str] = []
+    page, problems = watched_page(context)  # script errors and CSP violations go here
     try:
-        page = context.new_page()
-        page.on("console", lambda m: problems.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
 
         page.goto(base + "/")
         page.get_by_role("navigation", name="Site").get_by_role("link", name="Coverage").click()

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.browsing import PHONE, Server, no_horizontal_scroll
+from e2e.browsing import PHONE, Server, no_horizontal_scroll, watched_page
 
 
 def listed_ids(page: Page) -> list[str]:
@@ -41,12 +41,8 @@ def test_download_both_files_and_read_in_context(browser: Browser, server: tuple
     base, _ = server
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.set_default_timeout(10_000)
-    problems: list[str] = []
+    page, problems = watched_page(context)  # script errors and CSP violations go here
     try:
-        page = context.new_page()
-        page.on("console", lambda m: problems.append(f"{m.text} ({m.location.get('url')})")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: problems.append(str(e)))
 
         first_page = f"{base}/?q=trafficking&limit=5"
         page.goto(first_page)
