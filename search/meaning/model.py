@@ -15,7 +15,6 @@ can download anything.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import importlib.util
 import json
 import struct
@@ -44,10 +43,15 @@ BATCH = 256
 class Encoder:
     """A loaded model: `embed` turns texts into rows of unit vectors (zero for empty texts)."""
 
-    name: str
-    """What a build records, so that vectors of another model are never mixed in."""
     table: Any  # np.ndarray (vocabulary, DIM), float16 as the wheel has it, memory-mapped
     tokenizer_file: Path
+
+    @functools.cached_property
+    def name(self) -> str:
+        """What a build records, so that vectors of another model are never mixed in. Looked up
+        when first needed: a search never needs it, and the package metadata it reads costs a
+        cold search about 15 ms (importlib.metadata and the email parser it loads)."""
+        return model_name()
 
     @property
     def dim(self) -> int:
@@ -113,6 +117,8 @@ def package_dir() -> Path:
 
 def model_name() -> str:
     """The model's name and version, as a build's manifest records it."""
+    import importlib.metadata
+
     try:
         version = importlib.metadata.version(PACKAGE)
     except importlib.metadata.PackageNotFoundError:
@@ -188,7 +194,7 @@ def read(folder: Path) -> Encoder:
     if table.ndim != 2 or table.shape[1] != DIM:
         raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape "
                                f"{table.shape}", HINT)
-    return Encoder(model_name(), table, tokenizer_file)
+    return Encoder(table, tokenizer_file)
 
 
 def _read_tokenizer(path: Path) -> Any:
