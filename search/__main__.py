@@ -1,5 +1,5 @@
 """`python -m search` runs the gcm-search command line."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="gcm-search")
+run(prog_name="gcm-search")

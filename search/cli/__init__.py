@@ -4,16 +4,17 @@ Exit codes: 0 success (for `search`, at least one result), 1 nothing found or an
 2 a usage error. Errors are one line on stderr, never a traceback.
 
 Each command's module (find, cite, corpus, outputs) is imported only when that command runs
-(`app.COMMANDS`); `commands()` loads them all.
+(`app.COMMANDS`); `commands()` loads them all. `run` is the program itself (the console script
+and `python -m search`): `main` with the start-up costs of a short-lived process trimmed.
 """
 
 from __future__ import annotations
 
 import click
 
-from .app import main
+from .app import main, run
 
-__all__ = ["commands", "main"]
+__all__ = ["commands", "main", "run"]
 
 
 def commands() -> dict[str, click.Command]:

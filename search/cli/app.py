@@ -9,6 +9,7 @@ never loads what `add`, `serve` or `export` need, and `--version` loads no comma
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import json
 import os
@@ -51,6 +52,12 @@ class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMANDS))
 
+    def resolve_command(self, ctx: click.Context, args: list[str],
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        found = super().resolve_command(ctx, args)
+        _resume_collector()  # the command and what it needs are loaded: see `run`
+        return found
+
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
@@ -91,6 +98,34 @@ class _Group(click.Group):
             click.echo(f"Error: unexpected {exc.__class__.__name__}: {exc} "
                        "(set GCM_SEARCH_DEBUG=1 for details)", err=True)
             ctx.exit(1)
+
+
+_collector = {"paused": False}
+
+
+def run(prog_name: str | None = None) -> None:
+    """The program (the console script, `python -m search`): `main`, with Python's cyclic
+    garbage collector paused while the program loads.
+
+    Loading the command line, Whoosh and our modules allocates some 20,000 objects that live as
+    long as the process; the collector walked them about 75 times on the way, 6 to 9 ms of a
+    cold search. Once the command is loaded they are frozen (`gc.freeze`: never walked again,
+    which also makes the collections at exit cheaper) and the collector runs as usual, so a
+    build or a server collects its garbage as before. Only here, not in `main`: a program that
+    calls `main` itself (tests) keeps its own collector as it is."""
+    gc.disable()
+    _collector["paused"] = True
+    try:
+        main(prog_name=prog_name)
+    finally:
+        _resume_collector()
+
+
+def _resume_collector() -> None:
+    if _collector["paused"]:
+        _collector["paused"] = False
+        gc.freeze()
+        gc.enable()
 
 
 def index_options(command: F) -> F:
