@@ -19,7 +19,7 @@ import pytest
 
 import search
 from search.cli import commands, main
-from search.cli.app import COMMANDS
+from search.cli.app import COMMANDS, ONE_SHOT
 from search.config import CORPUS_ENV, INDEX_ENV, Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,9 +113,47 @@ def test_an_unknown_command_is_still_a_usage_error(japan_config: Config,
     assert "whoosh" not in seen["modules"]
 
 
+# The child records whether the garbage collector runs while the command does its work (the
+# library functions are wrapped before the command's module, which imports them, is loaded).
+GC_CHILD = """
+import gc, sys
+import search.results as results
+during = []
+def watched(function):
+    def wrapper(*args, **kwargs):
+        during.append(gc.isenabled())
+        return function(*args, **kwargs)
+    return wrapper
+results.search, results.all_passages = watched(results.search), watched(results.all_passages)
+sys.argv[0] = "gcm-search"
+from search.cli import run
+try:
+    run()
+finally:
+    print("GC", during[0], gc.isenabled(), bool(gc.get_freeze_count()), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("command", "while_running"), [
+    (["search", "trafficking", "--mode", "words"], False),  # one question: paused throughout
+    (["stats"], True),  # the others run with the collector, as before
+])
+def test_the_collector_is_paused_while_the_program_loads(
+        japan_config: Config, tmp_path: Path, command: list[str], while_running: bool) -> None:
+    env = {**os.environ, CORPUS_ENV: str(japan_config.corpus),
+           INDEX_ENV: str(japan_config.index),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", GC_CHILD, *command], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # While the command ran; at exit (running again); what was loaded before it is frozen.
+    assert done.stderr.splitlines()[-1] == f"GC {while_running} True True"
+
+
 def test_each_command_is_in_the_module_the_group_loads_for_it() -> None:
     everything = commands()
     assert set(everything) == set(COMMANDS) == set(main.commands)
+    assert set(COMMANDS) > ONE_SHOT
     for name, command in everything.items():
         assert command.callback is not None
         assert command.callback.__module__ == f"search.cli.{COMMANDS[name]}", name

@@ -38,6 +38,9 @@ COMMANDS = {
     "export": "outputs", "coverage": "outputs",
 }
 """Each command and the module of search/cli/ that defines it (a test checks the two agree)."""
+ONE_SHOT = frozenset({"search", "similar", "show", "compare", "objectives", "cite", "verify"})
+"""Commands that answer one question and exit: `run` keeps the garbage collector paused while
+they run (the others, which build, serve or write the whole index, run with it as usual)."""
 
 
 class _Group(click.Group):
@@ -55,7 +58,8 @@ class _Group(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str],
                         ) -> tuple[str | None, click.Command | None, list[str]]:
         found = super().resolve_command(ctx, args)
-        _resume_collector()  # the command and what it needs are loaded: see `run`
+        if found[0] not in ONE_SHOT:
+            _resume_collector()  # the command and what it needs are loaded: see `run`
         return found
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
@@ -107,11 +111,13 @@ def run(prog_name: str | None = None) -> None:
     """The program (the console script, `python -m search`): `main`, with Python's cyclic
     garbage collector paused while the program loads.
 
-    Loading the command line, Whoosh and our modules allocates some 20,000 objects that live as
-    long as the process; the collector walked them about 75 times on the way, 6 to 9 ms of a
-    cold search. Once the command is loaded they are frozen (`gc.freeze`: never walked again,
-    which also makes the collections at exit cheaper) and the collector runs as usual, so a
-    build or a server collects its garbage as before. Only here, not in `main`: a program that
+    Loading the command line, Whoosh, numpy and our modules allocates tens of thousands of
+    objects that live as long as the process; the collector walked them some 75 times on the way
+    (6 to 9 ms of a cold search), and again at exit. Once the command is loaded they are frozen
+    (`gc.freeze`: never walked again) and the collector runs as usual, so that a build or a
+    server collects its garbage as before; a `ONE_SHOT` command, which answers one question and
+    exits, runs with it still paused (its few cycles go with the process) and freezes at the
+    end, which keeps the collections at exit short. Only here, not in `main`: a program that
     calls `main` itself (tests) keeps its own collector as it is."""
     gc.disable()
     _collector["paused"] = True
