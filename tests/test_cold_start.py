@@ -168,3 +168,14 @@ def test_the_wheel_takes_its_version_from_the_package() -> None:
     assert "version" not in project["project"]
     assert project["tool"]["hatch"]["version"]["path"] == "search/__init__.py"
     assert project["project"]["scripts"]["gcm-search"] == "search.cli:run"
+
+
+def test_the_models_version_is_the_one_its_metadata_gives() -> None:
+    """`model_name` reads the version beside the package, not through importlib.metadata (which
+    a search no longer loads); both say the same."""
+    import importlib.metadata
+
+    from search.meaning import model
+
+    assert model.model_name() == (f"{model.PACKAGE} {importlib.metadata.version(model.PACKAGE)} "
+                                  f"{model.CONFIG} {model.DIM}")

@@ -43,15 +43,10 @@ BATCH = 256
 class Encoder:
     """A loaded model: `embed` turns texts into rows of unit vectors (zero for empty texts)."""
 
+    name: str
+    """What a build records, so that vectors of another model are never mixed in."""
     table: Any  # np.ndarray (vocabulary, DIM), float16 as the wheel has it, memory-mapped
     tokenizer_file: Path
-
-    @functools.cached_property
-    def name(self) -> str:
-        """What a build records, so that vectors of another model are never mixed in. Looked up
-        when first needed: a search never needs it, and the package metadata it reads costs a
-        cold search about 15 ms (importlib.metadata and the email parser it loads)."""
-        return model_name()
 
     @property
     def dim(self) -> int:
@@ -117,13 +112,31 @@ def package_dir() -> Path:
 
 def model_name() -> str:
     """The model's name and version, as a build's manifest records it."""
+    return f"{PACKAGE} {_version()} {CONFIG} {DIM}"
+
+
+def _version() -> str:
+    """The installed package's version: from the wheel's METADATA beside it, read directly,
+    else (another layout, or several copies) as importlib.metadata finds it. Loading
+    importlib.metadata, and the email parser it reads METADATA with, cost every cold search by
+    meaning about 15 ms."""
+    try:
+        found = list(package_dir().parent.glob(f"{PACKAGE}-*.dist-info"))
+        if len(found) == 1:
+            with (found[0] / "METADATA").open(encoding="utf-8") as metadata:
+                for line in metadata:
+                    if not line.strip():  # the end of the headers
+                        break
+                    if line.startswith("Version:"):
+                        return line.split(":", 1)[1].strip()
+    except (ModelUnavailable, OSError, UnicodeDecodeError):
+        pass
     import importlib.metadata
 
     try:
-        version = importlib.metadata.version(PACKAGE)
+        return importlib.metadata.version(PACKAGE)
     except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"{PACKAGE} {version} {CONFIG} {DIM}"
+        return "unknown"
 
 
 def stamp() -> str:
@@ -194,7 +207,7 @@ def read(folder: Path) -> Encoder:
     if table.ndim != 2 or table.shape[1] != DIM:
         raise ModelUnavailable(f"the embedding model in {folder} has the wrong shape "
                                f"{table.shape}", HINT)
-    return Encoder(table, tokenizer_file)
+    return Encoder(model_name(), table, tokenizer_file)
 
 
 def _read_tokenizer(path: Path) -> Any:
