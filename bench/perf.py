@@ -202,7 +202,8 @@ main(sys.argv[1:], prog_name="gcm-search")
 """
 
 # The query's own work: a fresh process imports every module the command loads (in the order it
-# loaded them, frozen as `run` freezes them), then times the command alone.
+# loaded them), then times the command alone, with the garbage collector as `search.cli.run` has
+# it for a search (what was loaded frozen, the collector paused).
 WORK_CHILD = """
 import contextlib, gc, importlib, io, json, os, sys, time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -211,6 +212,7 @@ with open(sys.argv[1], encoding="utf-8") as f:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
 gc.freeze()
+gc.disable()
 from search.cli import main
 started, cpu = time.perf_counter(), time.process_time()
 with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
