@@ -100,8 +100,8 @@ def test_version_loads_no_index_no_whoosh_and_no_metadata(japan_config: Config,
     done, seen = started(japan_config, tmp_path, "--version")
     assert (done.returncode, done.stdout) == (0, f"gcm-search, version {search.__version__}\n")
     assert loaded(seen["modules"], NEVER_FOR_A_SEARCH | ONLY_FOR_MEANING | {
-        "whoosh", "search.index", "search.results", "search.models", "search.cli.find",
-        "search.cli.outputs"}) == []
+        "whoosh", "search.index", "search.results", "search.models", "search.config",
+        "search.cli.find", "search.cli.outputs", "pathlib", "dataclasses"}) == []
     assert seen["gc"]
 
 

@@ -15,16 +15,15 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .. import __version__
-from ..config import CORPUS_ENV, INDEX_ENV, Config
 from ..errors import BadInput, GcmSearchError
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..index import OpenIndex
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -136,6 +135,8 @@ def _resume_collector() -> None:
 
 def index_options(command: F) -> F:
     """--corpus and --index-dir, for every command that reads the index."""
+    # Here, when a command's module defines its options: `--version` never loads the config.
+    from ..config import CORPUS_ENV, INDEX_ENV, Config
 
     @click.option("--corpus", type=click.Path(file_okay=False), envvar=CORPUS_ENV,
                   help=f"Corpus folder (with catalog.json). Env: {CORPUS_ENV}.")
@@ -207,6 +208,8 @@ def write_output(data: bytes, output: str | None, *, binary: bool = False) -> No
                                    "redirect the output to a file")
         click.echo(data, nl=False)  # bytes go to stdout's binary buffer, as they are
         return
+    from pathlib import Path
+
     path = Path(output)
     if path.is_dir():
         raise BadInput(f"{output} is a folder", "give --output a file name")
