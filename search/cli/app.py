@@ -236,7 +236,7 @@ def main() -> None:
     """
     # One BLAS thread unless the user asks for more. Our numpy work is matrix-vector products and
     # element-wise arithmetic, which a second thread does not speed up (measured: no faster at
-    # 60,000 passages, same results), while OpenBLAS starting its thread pool costs numpy's
-    # import about 60 ms of a 150 ms cold search. Set before numpy loads (commands import it
-    # lazily); builds and servers get their parallelism from processes, which inherit it.
+    # 60,000 passages, same results), while OpenBLAS starting its thread pool made numpy's
+    # import 150 ms instead of 90. Set before numpy loads (commands import it lazily); builds
+    # and servers get their parallelism from processes, which inherit it.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
