@@ -1,7 +1,8 @@
 """A cold start loads what its command needs and nothing more.
 
-Each test runs the program as the console script does (`search.cli.run`) in a fresh interpreter
-against the session's Japan index, and reads back the modules that were loaded when it exited.
+Each test runs the program as the console script does (`search.__main__.main`) in a fresh
+interpreter against the session's Japan index, and reads back the modules that were loaded when it
+exited.
 No timing here (bench/perf.py measures the cold start against its floor): what is asserted is
 which libraries a command pulls in, which is what a cold start's time is made of.
 """
@@ -33,8 +34,8 @@ def record():
         json.dump({"modules": sorted(sys.modules), "gc": gc.isenabled()}, f)
 atexit.register(record)
 sys.argv[0] = "gcm-search"
-from search.cli import run
-run()
+from search.__main__ import main
+main()
 """
 
 NEVER_FOR_A_SEARCH = {
@@ -126,9 +127,9 @@ def watched(function):
     return wrapper
 results.search, results.all_passages = watched(results.search), watched(results.all_passages)
 sys.argv[0] = "gcm-search"
-from search.cli import run
+from search.__main__ import main
 try:
-    run()
+    main()
 finally:
     print("GC", during[0], gc.isenabled(), bool(gc.get_freeze_count()), file=sys.stderr)
 """
@@ -167,7 +168,7 @@ def test_the_wheel_takes_its_version_from_the_package() -> None:
     assert "version" in project["project"]["dynamic"]
     assert "version" not in project["project"]
     assert project["tool"]["hatch"]["version"]["path"] == "search/__init__.py"
-    assert project["project"]["scripts"]["gcm-search"] == "search.cli:run"
+    assert project["project"]["scripts"]["gcm-search"] == "search.__main__:main"
 
 
 def test_the_models_version_is_the_one_its_metadata_gives() -> None:

@@ -107,8 +107,9 @@ _collector = {"paused": False}
 
 
 def run(prog_name: str | None = None) -> None:
-    """The program (the console script, `python -m search`): `main`, with Python's cyclic
-    garbage collector paused while the program loads.
+    """The program (the console script and `python -m search`, by way of `search.__main__`,
+    which pauses the collector before even click loads): `main`, with Python's cyclic garbage
+    collector paused while the program loads.
 
     Loading the command line, Whoosh, numpy and our modules allocates tens of thousands of
     objects that live as long as the process; the collector walked them some 75 times on the way
