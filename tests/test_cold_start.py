@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_modules import load
 
 import search
 from search.cli import commands, main
@@ -180,3 +181,28 @@ def test_the_models_version_is_the_one_its_metadata_gives() -> None:
 
     assert model.model_name() == (f"{model.PACKAGE} {importlib.metadata.version(model.PACKAGE)} "
                                   f"{model.CONFIG} {model.DIM}")
+
+
+def test_the_benchmark_reports_each_cold_command_against_its_floor() -> None:
+    """bench/perf.py's figures: cold - floor - the query's own work, in wall and CPU time."""
+    perf = load("perf")
+    seconds = {"gcm": 0.200, "words": 0.150, "fts": 0.020, "floor": 0.160, "words_floor": 0.100,
+               "work": 0.020, "words_work": 0.015, "version": 0.050, "version_floor": 0.048}
+    cold: dict[str, Any] = {name: {"median": value, "runs": [value], "cpu_median": value - 0.001}
+                            for name, value in seconds.items()}
+    cold["ratio"] = 10.0
+    goal = perf.floor_goal(cold)
+    assert goal is not None
+    assert goal["hybrid"]["over_ms"] == pytest.approx(20.0)
+    assert goal["hybrid"]["met"] is True
+    assert goal["hybrid"]["over_cpu_ms"] == pytest.approx(21.0)  # three CPU medians, 1 ms less
+    assert goal["words"]["over_ms"] == pytest.approx(35.0) and goal["words"]["met"] is False
+    assert goal["version"]["over_ms"] == pytest.approx(2.0)
+    assert goal["floor_ratio"] == pytest.approx(8.0)
+    cold["floor_goal"] = goal
+    table = "\n".join(perf.floor_table(cold))
+    assert ("| `search` (hybrid, the default) | 200.0 ms | 160.0 ms | 20.0 ms | +20 ms | +21 ms "
+            "| ≤ +25 ms | yes |") in table
+    assert "| `--version` | 50.0 ms | 48.0 ms | — | +2 ms | +2 ms | — | — |" in table
+    assert perf.floor_goals({"floor_goal": goal})[0][1:] == ("+20 ms", True)
+    assert perf.floor_table({}) == [] and perf.floor_goals({}) == []  # figures made before
