@@ -7,13 +7,22 @@ The data flows source file -> blocks -> passages -> index -> results -> CLI:
 
 from typing import Any
 
-from .models import Block, Document, Hit, Passage, Results
+__version__ = "0.1.0"
+"""The one place the version is written: the wheel's metadata (pyproject.toml reads it from here)
+and `gcm-search --version`, which so need not read installed package metadata at start-up."""
 
-__all__ = ["Block", "Document", "Hit", "Passage", "Results", "chunk"]
+__all__ = ["Block", "Document", "Hit", "Passage", "Results", "__version__", "chunk"]
+
+_MODELS = frozenset({"Block", "Document", "Hit", "Passage", "Results"})
 
 
 def __getattr__(name: str) -> Any:
-    # The chunker loads on first use: commands that only search never need it.
+    # The records and the chunker load on first use: `import search` (every command's first
+    # step) stays free of dataclass creation, and commands that only search never chunk.
+    if name in _MODELS:
+        from . import models
+
+        return getattr(models, name)
     if name == "chunk":
         from .passages import chunk
 

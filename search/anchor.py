@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+from .escapes import ESCAPE, ESCAPED, unescape  # noqa: F401  (ESCAPE, unescape: were here)
 from .models import Passage, Span
 
 _QUOTES = {c: "'" for c in "‘’‚‛′"} | {c: '"' for c in "“”„‟″«»"}
 _DASHES = dict.fromkeys("‐‑‒–—―−", "-")
-_ESCAPED = set("$*_#[]()<>`")
+_ESCAPED = ESCAPED
 CONTEXT = 32  # characters of prefix and suffix in a TextQuoteSelector
 MIN_SIMILARITY = 75.0  # rapidfuzz score (0-100) below which a fuzzy anchor is orphaned
-ESCAPE = re.compile(r"\\([" + re.escape("".join(sorted(_ESCAPED))) + r"])")
 _WORDS = re.compile(r"\w+(?:[.,'’$/-]\w+)*|[^\w\s]")
 _WEIGHTS = {"quote": 50.0, "prefix": 20.0, "suffix": 20.0, "position": 2.0}  # Hypothesis's
 
@@ -81,11 +81,6 @@ def normalize(text: str) -> Normalized:
         spans.append((i, i + 1))
         i += 1
     return Normalized("".join(out), tuple(spans))
-
-
-def unescape(text: str) -> str:
-    """The text as a reader sees it: "US\\$142,000" -> "US$142,000"."""
-    return ESCAPE.sub(r"\1", text)
 
 
 def forgiven(quote: str, source: str) -> list[str]:

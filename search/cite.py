@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .anchor import closest, find_in_passage, passage_range, selectors, source_range, unescape
 from .errors import BadInput
+from .escapes import unescape
 from .models import Document, Passage, Scope
 
 FORMATS = ("text", "markdown", "csl-json", "bibtex", "ris", "annotation")
@@ -112,6 +112,10 @@ def _with_availability(reference: str, document: Document, *, markdown: bool = F
 
 def quote_of(passage: Passage, document: Document, part: str | None = None) -> Quote:
     """Cite the whole passage, or `part` of it, which must be in it word for word."""
+    # Finding quotes is for citing and checking them: a search, which only shows `citation`s,
+    # never loads it.
+    from .anchor import closest, find_in_passage, passage_range, source_range
+
     if not part:
         start, end = passage_range(passage)
         return Quote(passage, document, passage.text, start, end)
@@ -240,6 +244,8 @@ def source_uri(document: Document) -> str:
 
 def annotation(quote: Quote, source_text: str) -> dict[str, Any]:
     """A W3C Web Annotation whose target selects the quoted words in the source text."""
+    from .anchor import selectors
+
     return {
         "@context": "http://www.w3.org/ns/anno.jsonld",
         "type": "Annotation",

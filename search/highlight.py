@@ -11,7 +11,7 @@ import html
 from collections.abc import Sequence
 
 from .analysis import token_spans
-from .anchor import ESCAPE
+from .escapes import ESCAPE
 from .query import Unit
 from .schema import EXACT_FIELD, text_field
 

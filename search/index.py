@@ -40,7 +40,6 @@ from whoosh import reading as whoosh_reading
 from whoosh.index import Index
 from whoosh.query import Every
 from whoosh.searching import Searcher
-from whoosh.writing import IndexingError, IndexWriter
 
 from .acronyms import CURATED, Lexicon, learn
 from .analysis import ANALYSIS_VERSION, language
@@ -48,7 +47,6 @@ from .catalog import catalog_path, load_catalog
 from .config import Config
 from .errors import CorpusError, IndexUnavailable
 from .meaning import model, tokens, vectors
-from .meaning.infer import understood
 from .models import Document, Passage
 from .postings import write_facets
 from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields, weighting
@@ -56,6 +54,7 @@ from .versions import CHUNKER_VERSION
 
 if TYPE_CHECKING:
     import numpy as np
+    from whoosh.writing import IndexWriter
 
     from .meaning.model import Encoder
 
@@ -231,6 +230,8 @@ def _understood(chunked: Sequence[Passage]) -> tuple[list[Passage], Encoder | No
                                                      dict[str, Any]]:
     """The passages with their inferred objectives, the model (None when unavailable) and
     their vectors by id."""
+    from .meaning.infer import understood  # the tagger and the model: only a build needs them
+
     passages, encoder, rows = understood(chunked)
     return list(passages), encoder, vectors.by_id(passages, rows) if rows is not None else {}
 
@@ -539,6 +540,8 @@ def _add(ix: Index, passages: Sequence[Passage], bases: dict[str, int],
 def _cancel(writer: IndexWriter) -> None:
     # A writer whose commit failed (a full disk) is closed already; cancelling it again would
     # raise "This writer is closed" instead of what went wrong.
+    from whoosh.writing import IndexingError  # a writer's module: opening a build never needs it
+
     with contextlib.suppress(IndexingError):
         writer.cancel()
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import objectives as gcm
-from .anchor import unescape
+from .escapes import unescape
 from .highlight import as_ansi, as_html, as_plain
 from .models import OBJECTIVE_SOURCES, Hit, Passage, Results
 from .results import Comparison

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.cli import main
+from search.cli import commands, main
 from search.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,5 +47,5 @@ def test_readme_session_output(command: str, expected: str, japan_config: Config
 
 def test_readme_commands_are_the_cli_commands() -> None:
     """Every command of the CLI is documented in the README's table."""
-    for name in main.commands:
+    for name in commands():
         assert f"gcm-search {name}" in README, name

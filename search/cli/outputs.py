@@ -8,22 +8,23 @@ import json
 import shutil
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
 
 from ..config import Config
-from ..index import OpenIndex
+from ..outputs import DEFAULT_LINK_BASE, TABLE_FORMATS
 from ..render import passage_dict
 from ..results import Request, all_passages, compare, make_filters
 from .app import F, ansi, index_options, main, open_or_build, write_output
 
+if TYPE_CHECKING:
+    from ..index import OpenIndex
+
 
 def export_options(command: F) -> F:
     """--format, --output and --link-base: every match as a table, for `search` and `compare`."""
-    from ..outputs.exports import DEFAULT_LINK_BASE
-    from ..outputs.tables import FORMATS as TABLE_FORMATS
-
     command = click.option(
         "--link-base", default=DEFAULT_LINK_BASE, show_default=True, metavar="URL",
         help="With --format: where the `link` column points, URL/p/<id> (the default is where "

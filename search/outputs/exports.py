@@ -19,6 +19,7 @@ from ..anchor import unescape
 from ..models import Document, Hit, Results
 from ..render import provenance
 from ..results import Comparison
+from . import DEFAULT_LINK_BASE  # noqa: F401  (where it was; the CLI reads it from the package)
 from .tables import Cell, Table
 
 COLUMNS = ("rank", "id", "document", "title", "country", "year", "section", "section_title",
@@ -32,8 +33,6 @@ GROUP = "group"
 ("Global documents"), as the compare view heads its columns."""
 ABOUT = ("about", "value")
 """The header of a workbook's "About" sheet: what was asked, how many were found, which build."""
-DEFAULT_LINK_BASE = "http://127.0.0.1:8000"
-"""Where `gcm-search serve` listens by default: the passage links of a command-line export."""
 
 Link = Callable[[str], str]
 """A passage id -> the URL of its page."""
