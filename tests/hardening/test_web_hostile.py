@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.searching import Searcher
 
-from search import postings
+from search.caches import QUERIES
 from search.config import Config
 from search.index import OpenIndex
 from search.query import MAX_QUERY_CHARS
@@ -314,14 +314,18 @@ def test_a_long_run_of_letters_is_not_spell_checked(japan_index: OpenIndex,
 def test_distinct_phrases_do_not_grow_the_term_cache(japan_index: OpenIndex,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Each distinct phrase is a cache entry, and one matching nothing added nothing to the
-    cache's size bound: the server's memory grew with every hostile phrase query. Now entries are
-    bounded too (lowered here, to see it without 100,000 searches)."""
-    monkeypatch.setattr(postings.SETS, "entries", 50)
+    cache's size bound: the server's memory grew with every hostile phrase query. Now each entry
+    counts its key too, within the one budget (lowered here, to see it without 100,000
+    searches)."""
+    QUERIES.clear()
+    monkeypatch.setattr(QUERIES, "budget", 50_000)
     filters = make_filters(japan_index)
     for n in range(200):
         assert search(japan_index, Request(f'"migrants zq{n}x"', filters, 1, 10)).total == 0
-        assert len(postings.SETS) <= 50
+        assert QUERIES.size <= 50_000
+    assert QUERIES.evicted > 0
     assert search(japan_index, Request('"trafficking in persons"', filters, 1, 10)).total > 0
+    QUERIES.clear()
 
 
 # ---- path traversal ---------------------------------------------------------------------------
