@@ -69,7 +69,9 @@ from search.web import MAX_REQUEST_HEADER_BYTES
 ROOT = Path(__file__).resolve().parent.parent
 SERVING = re.compile(r"Serving gcm-search on (http://127\.0\.0\.1:(\d+))/")
 # One app log line: "<date> <time>,<ms> <addr> <METHOD> <target> <status> <n>ms".
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \S+ [A-Z]+ \S+ \d{3} [\d.]+ms$")
+# Time, [the answering process's id], client, method, target, status, time taken.
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[\d+\] \S+ [A-Z]+ \S+ \d{3} [\d.]+ms$")
 START_SECONDS = 120
 TIMEOUT_SECONDS = 15.0
 SLOW_SECONDS = 10.0  # an answer slower than this is a hang, as far as a user can tell

@@ -266,10 +266,15 @@ def test_repeated_valid_values_keep_the_answer_small(base: str, repeated: tuple[
 @pytest.mark.parametrize("probe", web_fuzz.oversized_probes(MAX_REQUEST_HEADER_BYTES),
                          ids=["request line", "header", "many headers", "body",
                               "declared body", "chunked body"])
-def test_oversized_requests_are_refused_quickly(base: str, probe: Any) -> None:
+def test_oversized_requests_are_refused_quickly(served: tuple[str, Any], probe: Any) -> None:
+    """Past the bounds: 413 for a body, 431 for headers. A request line is part of the headers
+    to waitress (431); gunicorn, which serves several workers, answers a request line of its own
+    with 414 (URI Too Long): the same bound, a more precise status."""
+    base, server = served
     answer = answer_to(base, probe)
+    line = 414 if any("(gunicorn," in line for line in server.lines) else 431
     expected = 413 if probe.body or b"Content-Length" in probe.raw or b"chunked" in probe.raw \
-        else 431
+        else line if probe.target.startswith("/?q=") else 431
     assert answer.status == expected
     assert answer.seconds < 5
 
