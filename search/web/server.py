@@ -66,11 +66,12 @@ def serve_waitress(app: WSGIApp, host: str, port: int, threads: int) -> None:
     click.echo(f"Serving gcm-search on {address(host, server.effective_port)} "
                f"(waitress, 1 process, {threads} threads) (Ctrl-C to stop)", err=True)
     try:
-        server.run()
+        server.run()  # returns on Ctrl-C (waitress catches it) or raises it
     except KeyboardInterrupt:
-        click.echo("Stopped.", err=True)
+        pass
     finally:
         server.close()
+    click.echo("Stopped.", err=True)
 
 
 def serve_gunicorn(load: Callable[[], WSGIApp], host: str, port: int, workers: int,
