@@ -637,10 +637,19 @@ class Server:
         raise RuntimeError(f"gcm-search serve did not start within {seconds} s")
 
     def memory_kib(self) -> tuple[int, int]:
-        """The server's resident memory now and at its peak (VmRSS, VmHWM), in KiB."""
-        status = Path(f"/proc/{self.proc.pid}/status").read_text(encoding="ascii")
-        values = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.MULTILINE))
-        return int(values["VmRSS"]), int(values["VmHWM"])
+        """The server's resident memory now and at its peak (VmRSS, VmHWM), in KiB: of its
+        largest process (with gunicorn, each worker process is a whole server)."""
+        pids = [self.proc.pid]
+        with suppress(OSError):
+            children = f"/proc/{self.proc.pid}/task/{self.proc.pid}/children"
+            pids += [int(pid) for pid in Path(children).read_text(encoding="ascii").split()]
+        now, peak = 0, 0
+        for pid in pids:
+            with suppress(OSError, KeyError):  # a worker gone meanwhile
+                status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+                values = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.MULTILINE))
+                now, peak = max(now, int(values["VmRSS"])), max(peak, int(values["VmHWM"]))
+        return now, peak
 
     def request_lines(self) -> list[str]:
         """The log lines of app requests (the startup lines excluded)."""
