@@ -130,8 +130,8 @@ def config(japan_config: Config, tmp_path_factory: pytest.TempPathFactory) -> Co
 def served(config: Config) -> Iterator[Served]:
     server = Served(config, "--workers", "2", "--cache-mb", "32")
     try:
-        server.wait_for(READY)
-        server.wait_for(READY, unless=server.workers())
+        while len(server.workers()) < 2:
+            server.wait_for(READY, unless=server.workers())
         yield server
     finally:
         server.stop()
@@ -183,6 +183,17 @@ def test_one_log_line_per_request(served: Served) -> None:
     lines = [line for line in served.lines if REQUEST.match(line)]
     assert len(lines) - before == 20
     assert all(sum(f"tag=count{n} " in line for line in served.lines) == 1 for n in range(20))
+
+
+def test_a_long_request_is_still_one_short_log_line(served: Served) -> None:
+    """Two workers write to one stderr: a line the system writes in one piece (under PIPE_BUF,
+    4096 bytes) cannot be cut by the other's. A 60 KB target is logged cut, with its length."""
+    target = "/api/search?" + urlencode({"q": "é" * 1000, "tag": "long"}) + "&pad=" + "x" * 50_000
+    with OPENER.open(served.base + target.lstrip("/"), timeout=60) as response:
+        assert response.status == 200
+    line = served.wait_for(re.compile(r"(\[\d+\]) .* GET /api/search\?q=%C3%A9")).string
+    assert REQUEST.match(line) and len(line.encode()) < 4096
+    assert re.search(r"\.\.\.\+\d+ 200 ", line)
 
 
 def test_an_added_review_is_found_by_every_worker(served: Served, config: Config,
