@@ -86,7 +86,9 @@ def serve_gunicorn(load: Callable[[], WSGIApp], host: str, port: int, workers: i
         "worker_class": "gthread",
         "threads": threads,
         "preload_app": False,  # the index is opened in each worker, after the fork
-        "limit_request_line": 0,  # checked by _LongerRequestLines: gunicorn's cap is 8190
+        # gunicorn's cap, which _longer_request_lines raises to MAX_REQUEST_HEADER_BYTES in each
+        # worker (0 would be no limit at all, should that hook not take).
+        "limit_request_line": 8190,
         "limit_request_fields": MAX_HEADER_FIELDS,
         "limit_request_field_size": MAX_HEADER_FIELD_BYTES,
         "http_parser": "python",  # the parser whose request-line limit we set
