@@ -649,7 +649,7 @@ def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIE
     over the query mix; the resident memory of each worker process after the load; always stop
     the server. "ratios": p50 with `clients` clients / p50 with one, by number of workers."""
     runs: list[dict[str, Any]] = []
-    memory: dict[str, list[float]] = {}
+    memory: dict[str, list[dict[str, float]]] = {}
     for count in workers:
         log_path = scratch / f"serve-{count}.log"
         with open(log_path, "w", encoding="utf-8") as server_log:
@@ -662,7 +662,10 @@ def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIE
                 _hammer(base, WARM_UP_SECONDS, clients)  # every worker's caches and model
                 for number in (1, clients):
                     runs.append({"workers": count, **_hammer(base, seconds, number)})
-                memory[str(count)] = [round(resident_mib(pid), 1) for pid in _serving(server)]
+                memory[str(count)] = [
+                    {"rss": round(resident_mib(pid), 1),
+                     "files": round(resident_mib(pid, "RssFile"), 1)}
+                    for pid in _serving(server)]
             finally:
                 server.terminate()
                 try:
@@ -691,13 +694,14 @@ def _serving(server: subprocess.Popen[bytes]) -> list[int]:
     return [int(pid) for pid in children.split()] or [server.pid]
 
 
-def resident_mib(pid: int) -> float:
-    """A process's resident memory (VmRSS) in MiB; 0 when it cannot be read."""
+def resident_mib(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory (VmRSS; RssFile: the part that is pages of mapped files,
+    shared between processes) in MiB; 0 when it cannot be read."""
     try:
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
     except OSError:
         return 0.0
-    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    found = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
     return int(found.group(1)) / 1024 if found else 0.0
 
 
@@ -1172,13 +1176,15 @@ def load_table(load: dict[str, Any]) -> list[str]:
         f"{clients} concurrent clients, each on 127.0.0.1 looping over the query mix against "
         f"`/api/search` for {load['seconds']:.0f} s.", "",
         f"| workers | p50, 1 client | p50, {clients} clients | ratio {clients}/1 | goal | met "
-        f"| p99, {clients} clients | requests/s, {clients} clients | failed | RSS per worker |",
+        f"| p99, {clients} clients | requests/s, {clients} clients | failed | RSS per worker "
+        "(of it mapped files, shared) |",
         "|---:|---:|---:|---:|---|---|---:|---:|---:|---|",
     ]
     for count, rate in load["ratios"].items():
         one, many = (next(r for r in load["runs"] if r["workers"] == int(count)
                           and r["clients"] == n) for n in (1, clients))
-        rss = ", ".join(f"{m:.0f} MiB" for m in load["worker_rss_mib"].get(count, []))
+        rss = ", ".join(f"{m['rss']:.0f} MiB ({m['files']:.0f} of files)"
+                        for m in load["worker_rss_mib"].get(count, []))
         goal = f"≤ {LOAD_GOAL:.0f}x" if int(count) > 1 else ""
         lines.append(
             f"| {count} | {duration(one['p50'])} | {duration(many['p50'])} | {times(rate)} | "

@@ -20,9 +20,9 @@ from collections.abc import Hashable
 from typing import Any
 
 MIB = 2**20
-DEFAULT_MB = 128
-"""The default budget: the query mix of bench/perf.py at 1,000 reviews keeps its warm working set
-(see README, "Speed"), with room for a server's wider mix."""
+DEFAULT_MB = 64
+"""The default budget: the query mix of bench/perf.py (68 queries) keeps 20 MiB at 1,000 reviews
+(58,790 passages), nearly all of it scored postings; this leaves room for a server's wider mix."""
 CACHE_MB_ENV = "GCM_SEARCH_CACHE_MB"
 ENTRY_OVERHEAD = 120
 """Bytes an entry costs besides its key and value: its OrderedDict node and the tuple sizes."""

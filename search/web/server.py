@@ -139,22 +139,31 @@ def _announce(arbiter: Any, host: str, workers: int, threads: int) -> None:
 
 
 def _worker_ready(worker: Any) -> None:
-    click.echo(f"Worker {os.getpid()} ready: {resident_mib():.0f} MiB resident, query cache "
-               f"budget {QUERIES.budget / MIB:.0f} MiB", err=True)
+    click.echo(f"Worker {os.getpid()} ready: {memory()}, query cache budget "
+               f"{QUERIES.budget / MIB:.0f} MiB", err=True)
 
 
 def _worker_exit(arbiter: Any, worker: Any) -> None:
-    click.echo(f"Worker {os.getpid()} stopped: {resident_mib():.0f} MiB resident, query cache "
+    click.echo(f"Worker {os.getpid()} stopped: {memory()}, query cache "
                f"{QUERIES.size / MIB:.2f} of {QUERIES.budget / MIB:.0f} MiB", err=True)
 
 
-def resident_mib(pid: int | str = "self") -> float:
-    """A process's resident memory (VmRSS) in MiB; 0 where /proc is not there."""
+def memory(pid: int | str = "self") -> str:
+    """"412 MiB resident (180 MiB of it mapped files, shared between workers)": the index's
+    vectors and the model's weights are memory-mapped, and a page of a file is in memory once
+    for every worker that reads it, though each counts it as its own."""
+    rss, files = resident_mib(pid, "VmRSS"), resident_mib(pid, "RssFile")
+    return f"{rss:.0f} MiB resident ({files:.0f} MiB of it mapped files, shared between workers)"
+
+
+def resident_mib(pid: int | str = "self", field: str = "VmRSS") -> float:
+    """A field of a process's memory in /proc/PID/status (VmRSS: resident; RssAnon: its own;
+    RssFile: pages of files) in MiB; 0 where there is no /proc."""
     try:
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
     except OSError:
         return 0.0
-    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    found = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
     return int(found.group(1)) / 1024 if found else 0.0
 
 
