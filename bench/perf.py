@@ -21,10 +21,10 @@ machine noise hits both alike:
 - peak memory (`ru_maxrss` of a child, read with RUSAGE_CHILDREN by a one-child wrapper) of a
   build and of a warm query loop; index size on disk;
 - once, on the largest index: `python -m search serve --workers N` for N = 1 (waitress, the
-  "before") and 2 (gunicorn), each warmed up, then one client and then 8 concurrent clients on
-  127.0.0.1 looping over the query mix against /api/search for 20 seconds each (p50/p99,
-  requests/s, failures, the ratio of the p50s 8/1, each worker's resident memory after);
-  `--load-only` runs this alone.
+  "before") and 2 (gunicorn), side by side and warmed up, then one client and 8 concurrent
+  clients on 127.0.0.1 looping over the query mix against /api/search, 20 seconds each in four
+  spells interleaved between the servers (p50/p99, requests/s, failures, the ratio of the p50s
+  8/1, each worker's resident memory after); `--load-only` runs this alone.
 
 The semantic layer (search/meaning/) is measured against gcm-search by words alone, its own peer
 in the same run, interleaved the same way (the order of the two alternates from one repeat or
@@ -639,43 +639,59 @@ LOAD_WORKERS = (1, 2)
 LOAD_GOAL = 5.0
 """/api/search p50 with CLIENTS concurrent clients within this many times its p50 with one."""
 WARM_UP_SECONDS = 3.0
+LOAD_ROUNDS = 4
+"""Spells each measurement is split into, interleaved between the servers."""
 
 
 def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIENTS,
-              workers: Sequence[int] = LOAD_WORKERS) -> dict[str, Any]:
-    """For each number of workers: start `python -m search serve --port 0 --workers N`
-    (localhost only), warm every worker up with `clients` clients for a few seconds, then hit
-    /api/search for `seconds` with one client and for `seconds` with `clients`, each looping
-    over the query mix; the resident memory of each worker process after the load; always stop
-    the server. "ratios": p50 with `clients` clients / p50 with one, by number of workers."""
-    runs: list[dict[str, Any]] = []
+              workers: Sequence[int] = LOAD_WORKERS, rounds: int = LOAD_ROUNDS
+              ) -> dict[str, Any]:
+    """Start `python -m search serve --port 0 --workers N` for each N (localhost only, all at
+    once), warm every worker of each up with `clients` clients for a few seconds, then hit
+    /api/search with one client and with `clients`, each looping over the query mix, for
+    `seconds` in all per server and number of clients, in `rounds` spells interleaved (the
+    servers' order alternating), so that a burst of other load on the machine hits each alike;
+    then the resident memory of each worker process; always stop the servers. "ratios": p50
+    with `clients` clients / p50 with one, by number of workers."""
+    servers: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
+    measured: dict[tuple[int, int], Hammered] = {}
     memory: dict[str, list[dict[str, float]]] = {}
-    for count in workers:
-        log_path = scratch / f"serve-{count}.log"
-        with open(log_path, "w", encoding="utf-8") as server_log:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "search", "serve", "--port", "0", "--workers", str(count)],
-                cwd=ROOT, env=search_env(config), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=server_log)
+    try:
+        for count in workers:
+            log_path = scratch / f"serve-{count}.log"
+            with open(log_path, "w", encoding="utf-8") as server_log:
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "search", "serve", "--port", "0", "--workers",
+                     str(count)], cwd=ROOT, env=search_env(config), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=server_log)
+            servers[count] = server, ""  # stopped below even if it never says it is ready
+            servers[count] = server, _wait_for_server(server, log_path, timeout=600)
+        for _, base in servers.values():
+            _hammer(base, WARM_UP_SECONDS, clients)  # every worker's caches and model
+        for number in range(rounds):
+            for count in (workers if number % 2 == 0 else list(reversed(workers))):
+                for many in (1, clients):
+                    spell = _hammer(servers[count][1], seconds / rounds, many)
+                    measured[count, many] = measured[count, many] + spell \
+                        if (count, many) in measured else spell
+        for count, (server, _) in servers.items():
+            memory[str(count)] = [
+                {"rss": round(resident_mib(pid), 1),
+                 "files": round(resident_mib(pid, "RssFile"), 1)}
+                for pid in _serving(server)]
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
             try:
-                base = _wait_for_server(server, log_path, timeout=600)
-                _hammer(base, WARM_UP_SECONDS, clients)  # every worker's caches and model
-                for number in (1, clients):
-                    runs.append({"workers": count, **_hammer(base, seconds, number)})
-                memory[str(count)] = [
-                    {"rss": round(resident_mib(pid), 1),
-                     "files": round(resident_mib(pid, "RssFile"), 1)}
-                    for pid in _serving(server)]
-            finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    runs = [{"workers": count, **hammered.summary(many)}
+            for (count, many), hammered in measured.items()]
     p50 = {(r["workers"], r["clients"]): r["p50"] for r in runs}
     return {
-        "clients": clients, "seconds": seconds, "runs": runs,
+        "clients": clients, "seconds": seconds, "rounds": rounds, "runs": runs,
         "ratios": {str(n): ratio(p50[n, clients], p50[n, 1]) for n in workers},
         "worker_rss_mib": memory,
         "requests": sum(r["requests"] for r in runs),
@@ -728,7 +744,8 @@ def _api_url(base: str, query: Query) -> str:
     return f"{base}api/search?{urllib.parse.urlencode(params)}"
 
 
-def _hammer(base: str, seconds: float, clients: int) -> dict[str, Any]:
+def _hammer(base: str, seconds: float, clients: int) -> Hammered:
+    """`clients` threads looping over the query mix against /api/search for `seconds`."""
     # Never through a proxy: the traffic stays on 127.0.0.1.
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -769,14 +786,31 @@ def _hammer(base: str, seconds: float, clients: int) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    ok = [v for values in latencies for v in values]
-    failed = [f for values in failures for f in values]
-    return {
-        "clients": clients, "seconds": elapsed, "requests": len(ok) + len(failed),
-        "failures": len(failed), "failure_examples": sorted(set(failed))[:5],
-        "requests_per_second": len(ok) / elapsed,
-        "p50": percentile(ok, 50) if ok else None, "p99": percentile(ok, 99) if ok else None,
-    }
+    return Hammered([v for values in latencies for v in values],
+                    [f for values in failures for f in values], elapsed)
+
+
+@dataclass
+class Hammered:
+    """What clients met in one or more spells of load: each successful request's latency,
+    each failure, and the time the spells took."""
+
+    latencies: list[float]
+    failed: list[str]
+    seconds: float
+
+    def __add__(self, other: Hammered) -> Hammered:
+        return Hammered(self.latencies + other.latencies, self.failed + other.failed,
+                        self.seconds + other.seconds)
+
+    def summary(self, clients: int) -> dict[str, Any]:
+        ok = self.latencies
+        return {
+            "clients": clients, "seconds": self.seconds, "requests": len(ok) + len(self.failed),
+            "failures": len(self.failed), "failure_examples": sorted(set(self.failed))[:5],
+            "requests_per_second": len(ok) / self.seconds if self.seconds else 0.0,
+            "p50": percentile(ok, 50) if ok else None, "p99": percentile(ok, 99) if ok else None,
+        }
 
 
 # ---- one corpus size ----------------------------------------------------------------------------
@@ -1172,9 +1206,10 @@ def load_table(load: dict[str, Any]) -> list[str]:
     clients = load["clients"]
     lines = [
         f"`python -m search serve --port 0 --workers N` (1: waitress; more: gunicorn, "
-        f"default threads); after a {WARM_UP_SECONDS:.0f} s warm-up, one client, then "
-        f"{clients} concurrent clients, each on 127.0.0.1 looping over the query mix against "
-        f"`/api/search` for {load['seconds']:.0f} s.", "",
+        f"default threads), side by side; after a {WARM_UP_SECONDS:.0f} s warm-up, one client "
+        f"and {clients} concurrent clients, each on 127.0.0.1 looping over the query mix "
+        f"against `/api/search` for {load['seconds']:.0f} s in all, in "
+        f"{load.get('rounds', 1)} spells interleaved between the servers.", "",
         f"| workers | p50, 1 client | p50, {clients} clients | ratio {clients}/1 | goal | met "
         f"| p99, {clients} clients | requests/s, {clients} clients | failed | RSS per worker "
         "(of it mapped files, shared) |",
