@@ -638,7 +638,8 @@ LOAD_WORKERS = (1, 2)
 """The configurations measured: one process (waitress, the "before") and two gunicorn workers."""
 LOAD_GOAL = 5.0
 """/api/search p50 with CLIENTS concurrent clients within this many times its p50 with one."""
-WARM_UP_SECONDS = 3.0
+WARM_UP_PASSES = 4
+"""Passes over the query mix per worker before the load is measured."""
 LOAD_ROUNDS = 4
 """Spells each measurement is split into, interleaved between the servers."""
 
@@ -666,8 +667,8 @@ def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIE
                     stdout=subprocess.DEVNULL, stderr=server_log)
             servers[count] = server, ""  # stopped below even if it never says it is ready
             servers[count] = server, _wait_for_server(server, log_path, timeout=600)
-        for _, base in servers.values():
-            _hammer(base, WARM_UP_SECONDS, clients)  # every worker's caches and model
+        for count, (_, base) in servers.items():
+            _warm_up(base, count, clients)  # every worker's caches and model
         for number in range(rounds):
             for count in (workers if number % 2 == 0 else list(reversed(workers))):
                 for many in (1, clients):
@@ -744,24 +745,36 @@ def _api_url(base: str, query: Query) -> str:
     return f"{base}api/search?{urllib.parse.urlencode(params)}"
 
 
+# Never through a proxy: the traffic stays on 127.0.0.1.
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _fetch(url: str) -> str | None:
+    """None when the request succeeded, else what went wrong."""
+    try:
+        with _LOCAL.open(url, timeout=60) as response:
+            response.read()
+            return None if response.status == 200 else f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return f"{exc.__class__.__name__}: {exc}"
+
+
+def _warm_up(base: str, workers: int, clients: int) -> None:
+    """The query mix, each query WARM_UP_PASSES times per worker, from `clients` threads: each
+    worker has its own caches and model, and which worker answers is the system's choice, so
+    each query is sent until every worker has most likely answered it once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = [_api_url(base, query) for query in QUERIES] * (WARM_UP_PASSES * workers)
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(_fetch, urls))
+
+
 def _hammer(base: str, seconds: float, clients: int) -> Hammered:
     """`clients` threads looping over the query mix against /api/search for `seconds`."""
-    # Never through a proxy: the traffic stays on 127.0.0.1.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-    def fetch(url: str) -> str | None:
-        """None when the request succeeded, else what went wrong."""
-        try:
-            with opener.open(url, timeout=60) as response:
-                response.read()
-                return None if response.status == 200 else f"HTTP {response.status}"
-        except urllib.error.HTTPError as exc:
-            return f"HTTP {exc.code}"
-        except (OSError, ValueError) as exc:
-            return f"{exc.__class__.__name__}: {exc}"
-
-    for query in QUERIES[:clients]:  # warm-up, not counted
-        fetch(_api_url(base, query))
+    fetch = _fetch
 
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures: list[list[str]] = [[] for _ in range(clients)]
@@ -1206,7 +1219,8 @@ def load_table(load: dict[str, Any]) -> list[str]:
     clients = load["clients"]
     lines = [
         f"`python -m search serve --port 0 --workers N` (1: waitress; more: gunicorn, "
-        f"default threads), side by side; after a {WARM_UP_SECONDS:.0f} s warm-up, one client "
+        f"default threads), side by side; after a warm-up ({WARM_UP_PASSES} passes over the "
+        f"query mix per worker), one client "
         f"and {clients} concurrent clients, each on 127.0.0.1 looping over the query mix "
         f"against `/api/search` for {load['seconds']:.0f} s in all, in "
         f"{load.get('rounds', 1)} spells interleaved between the servers.", "",

@@ -239,6 +239,20 @@ def test_ctrl_c_stops_every_process(served: Served) -> None:
     assert not [line for line in served.lines if "Traceback" in line]
 
 
+def test_sigterm_stops_every_process(config: Config) -> None:
+    server = Served(config, "--workers", "2")
+    try:
+        while len(server.workers()) < 2:
+            server.wait_for(READY, unless=server.workers())
+        workers = server.workers()
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(timeout=WAIT)  # on its own: stop() below only collects what it said
+    finally:
+        assert server.stop() == 0
+    assert "Stopped." in server.lines
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
 def test_one_worker_is_waitress_in_one_process(config: Config) -> None:
     server = Served(config, "--workers", "1")
     try:

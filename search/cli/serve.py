@@ -33,8 +33,9 @@ def serve_command(host: str, port: int, workers: int | None, threads: int, cache
     With more than one worker, gunicorn runs them (one per core by default): each is a process
     of its own that opens the index, and one that dies is replaced. A rebuild of the index
     (`gcm-search index --rebuild` in another shell) is picked up by the next request in every
-    worker, without a restart. Requests with over 64 KiB of headers, request line or body are
-    refused (431 or 414, 413).
+    worker, without a restart. What a client may send is bounded (64 KiB of request line and of
+    body; headers: 64 KiB with waitress, 64 fields of 8 KiB with gunicorn): past it, 414 or 431,
+    and 413.
     """
     import gc
     import logging
