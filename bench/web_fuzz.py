@@ -201,7 +201,8 @@ GET_ROUTES = ("/", "/api/search", "/p/japan-2022:2a.6", "/api/passages/japan-202
               "/api/coverage", "/coverage.csv", "/coverage.xlsx", "/export.csv?q=trafficking",
               "/export.xlsx?q=trafficking", "/objectives/10/export.csv")
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND")
-# Requests that do not reach the app: waitress answers these itself, in plain text.
+# Requests that do not reach the app: the server (waitress or gunicorn) answers these itself, in
+# plain text.
 SERVER_STATUSES = {400, 413, 414, 431}
 ALLOWED_STATUSES = {200, 304, 400, 404, 405, 413, 414, 416, 431}
 # Hostile markup as it would have to appear in a page to run: a tag that loads or runs something,
@@ -492,7 +493,7 @@ def problems(probe: Probe, answer: Answer) -> list[tuple[str, str]]:
     from_app = "content-security-policy" in answer.headers
     if mimetype == "text/html" and not from_app:
         found.append(("unescaped_reflections", "a page without the Content-Security-Policy"))
-    if not from_app:  # waitress refused the request before the app saw it
+    if not from_app:  # the server refused the request before the app saw it
         if status not in SERVER_STATUSES:
             found.append(("other_problems", f"status {status} without the app's headers"))
         return found

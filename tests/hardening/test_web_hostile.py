@@ -1,6 +1,6 @@
-"""The web app under hostile input, through real HTTP: `python -m search serve --port 0` (waitress,
-with the bounds `serve` sets) over the session's Japan index, sent what a hostile or careless
-client sends.
+"""The web app under hostile input, through real HTTP: `python -m search serve --port 0` (a
+worker process per core under gunicorn, or waitress on one core, with the bounds `serve` sets)
+over the session's Japan index, sent what a hostile or careless client sends.
 
 Hypothesis generates the values (markup and script payloads, `javascript:` URLs, quotes and query
 operators, control characters, NUL, any Unicode, lone surrogates, very long strings) and how they
@@ -62,7 +62,7 @@ values = st.one_of(
              min_size=2, max_size=6).map("".join),
 )
 styles = st.sampled_from(web_fuzz.ENCODINGS)
-# Answers from the app itself (waitress refuses some requests before it): each must have logged
+# Answers from the app itself (the server refuses some requests before it): each must have logged
 # exactly one line.
 APP_ANSWERS: list[str] = []
 
