@@ -1214,8 +1214,11 @@ def load_table(load: dict[str, Any]) -> list[str]:
     """The load test's figures: per number of workers, p50 with one client and with several,
     their ratio against the goal, and each worker's memory after the load."""
     if "runs" not in load:  # figures made before the load test measured one client too
-        return [f"{load['clients']} clients: {load['requests']} requests, {load['failures']} "
-                f"failed, p50 {duration(load['p50'])}, p99 {duration(load['p99'])}."]
+        return [f"{load['clients']} client threads, one waitress process, {load['seconds']:.0f} s.",
+                "", "| requests | failed | requests/s | p50 | p99 |", "|---:|---:|---:|---:|---:|",
+                f"| {load['requests']} | {load['failures']} | "
+                f"{load['requests_per_second']:.1f} | {duration(load['p50'])} | "
+                f"{duration(load['p99'])} |"]
     clients = load["clients"]
     lines = [
         f"`python -m search serve --port 0 --workers N` (1: waitress; more: gunicorn, "
