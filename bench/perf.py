@@ -672,7 +672,9 @@ def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIE
         for number in range(rounds):
             for count in (workers if number % 2 == 0 else list(reversed(workers))):
                 for many in (1, clients):
+                    before = _cpu_seconds(servers[count][0])
                     spell = _hammer(servers[count][1], seconds / rounds, many)
+                    spell.cpu = _cpu_seconds(servers[count][0]) - before
                     measured[count, many] = measured[count, many] + spell \
                         if (count, many) in measured else spell
         for count, (server, _) in servers.items():
@@ -709,6 +711,17 @@ def _serving(server: subprocess.Popen[bytes]) -> list[int]:
     except OSError:
         return [server.pid]
     return [int(pid) for pid in children.split()] or [server.pid]
+
+
+def _cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """User and system CPU seconds used so far by the server's processes (a worker replaced
+    meanwhile takes its seconds with it: then the figure is low)."""
+    total = 0
+    for pid in {server.pid, *_serving(server)}:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def resident_mib(pid: int, field: str = "VmRSS") -> float:
@@ -811,10 +824,12 @@ class Hammered:
     latencies: list[float]
     failed: list[str]
     seconds: float
+    cpu: float = 0.0
+    """CPU seconds the server's processes used meanwhile."""
 
     def __add__(self, other: Hammered) -> Hammered:
         return Hammered(self.latencies + other.latencies, self.failed + other.failed,
-                        self.seconds + other.seconds)
+                        self.seconds + other.seconds, self.cpu + other.cpu)
 
     def summary(self, clients: int) -> dict[str, Any]:
         ok = self.latencies
@@ -823,6 +838,9 @@ class Hammered:
             "failures": len(self.failed), "failure_examples": sorted(set(self.failed))[:5],
             "requests_per_second": len(ok) / self.seconds if self.seconds else 0.0,
             "p50": percentile(ok, 50) if ok else None, "p99": percentile(ok, 99) if ok else None,
+            # Cores the server kept busy on average: with other work on the machine, a server of
+            # two workers under 8 clients gets less than the two cores it could use.
+            "server_cores": self.cpu / self.seconds if self.seconds else 0.0,
         }
 
 
@@ -1228,9 +1246,9 @@ def load_table(load: dict[str, Any]) -> list[str]:
         f"against `/api/search` for {load['seconds']:.0f} s in all, in "
         f"{load.get('rounds', 1)} spells interleaved between the servers.", "",
         f"| workers | p50, 1 client | p50, {clients} clients | ratio {clients}/1 | goal | met "
-        f"| p99, {clients} clients | requests/s, {clients} clients | failed | RSS per worker "
-        "(of it mapped files, shared) |",
-        "|---:|---:|---:|---:|---|---|---:|---:|---:|---|",
+        f"| p99, {clients} clients | requests/s, {clients} clients | cores used, {clients} clients "
+        "| failed | RSS per worker (of it mapped files, shared) |",
+        "|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|",
     ]
     for count, rate in load["ratios"].items():
         one, many = (next(r for r in load["runs"] if r["workers"] == int(count)
@@ -1242,10 +1260,18 @@ def load_table(load: dict[str, Any]) -> list[str]:
             f"| {count} | {duration(one['p50'])} | {duration(many['p50'])} | {times(rate)} | "
             f"{goal} | {verdict(_at_most(rate, LOAD_GOAL)) if goal else ''} | "
             f"{duration(many['p99'])} | {many['requests_per_second']:.1f} | "
-            f"{one['failures'] + many['failures']} | {rss} |")
+            f"{many.get('server_cores', 0.0):.2f} | {one['failures'] + many['failures']} "
+            f"| {rss} |")
+    lines += ["", "Cores used: the CPU time of the server's processes over the time measured; "
+              f"{cores_note()}"]
     if load["failure_examples"]:
         lines += ["", "Failures: " + "; ".join(load["failure_examples"])]
     return lines
+
+
+def cores_note() -> str:
+    return (f"with {os.cpu_count()} cores, a figure well under the number of workers says "
+            "that other work on the machine took the rest.")
 
 
 def write_outputs(report: dict[str, Any], out: Path | None, json_path: Path | None) -> None:
