@@ -23,12 +23,15 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..caches import MIB, QUERIES
 from . import MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_HEADER_FIELDS = MAX_REQUEST_HEADER_BYTES // 1024
@@ -117,6 +120,10 @@ def serve_gunicorn(load: Callable[[], WSGIApp], host: str, port: int, workers: i
             _plain_text_errors()
             return bounded_body(load(), MAX_REQUEST_BODY_BYTES)
 
+    # A worker is one core's share: its matrix products (numpy's BLAS, loaded in the worker) on
+    # one thread, not on a thread per core in every worker, which oversubscribed the cores.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     arbiter = os.getpid()
     try:
         Server().run()
@@ -234,7 +241,7 @@ def worker_count(requested: int | None) -> int:
     return requested if requested else cores()
 
 
-def app_factory(config: Any) -> Callable[[], WSGIApp]:
+def app_factory(config: Config) -> Callable[[], WSGIApp]:
     """What each worker calls to make its app: the index CURRENT names, opened in the worker.
     A worker that cannot open it says why in one line and stops the server."""
 
