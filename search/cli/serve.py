@@ -47,6 +47,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int, cache
     from ..web import create_app
     from ..web import server as web_server
 
+    web_server.one_blas_thread()  # before the index (and numpy with it) is opened
     set_budget(cache_mb)
     # The process id says which worker answered; a line is one request.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [%(process)d] %(message)s",

@@ -39,6 +39,16 @@ MAX_HEADER_FIELD_BYTES = 8190  # gunicorn's default, and nginx's and Apache's
 WORKER_BOOT_ERROR = 3  # gunicorn's exit code for a worker that could not load the app
 
 
+def one_blas_thread() -> None:
+    """numpy's matrix products on one thread, unless the environment says otherwise; before
+    numpy is loaded. A server runs several requests at once (threads, worker processes), and a
+    product on a thread per core in each oversubscribed the cores: on a busy 2-core machine the
+    BLAS threads' waiting made a search by meaning over twice as slow (bench/perf.py's load
+    test, 200 reviews: p50 40 ms against 18 ms with one client)."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+
+
 def cores() -> int:
     """The cores this process may run on: the default number of workers."""
     try:
@@ -120,10 +130,6 @@ def serve_gunicorn(load: Callable[[], WSGIApp], host: str, port: int, workers: i
             _plain_text_errors()
             return bounded_body(load(), MAX_REQUEST_BODY_BYTES)
 
-    # A worker is one core's share: its matrix products (numpy's BLAS, loaded in the worker) on
-    # one thread, not on a thread per core in every worker, which oversubscribed the cores.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
     arbiter = os.getpid()
     try:
         Server().run()
