@@ -13,8 +13,9 @@ app in this process for both states the corpus passes through, "before" (as made
 CLI over and over: `add` the review, `index --rebuild`, `remove` it, `index --rebuild`. Every
 response must be byte for byte one state's answer (status and body): never an error, never a
 mix of two builds. When the clients stop, every URL must give the answer of the state the
-corpus was left in. The server's resident memory (VmRSS) and the index files it holds open are
-sampled throughout.
+corpus was left in. The server's resident memory (VmRSS; with several worker processes, the
+largest worker's) and the index files its processes hold open are sampled throughout. The server
+runs with serve's default workers (one per core: gunicorn) unless --workers says otherwise.
 
 The JSON written with --json (the lead's bench/hardening.py puts it into bench/hardening.md):
 
@@ -93,6 +94,8 @@ Answer = tuple[int, bytes]
 """A response as compared: status and body."""
 
 _SERVING = re.compile(r"Serving gcm-search on http://127\.0\.0\.1:(\d+)/")
+_WORKERS = re.compile(r"\(gunicorn, (\d+) worker processes")
+_WORKER_READY = re.compile(r"^Worker \d+ ready", re.MULTILINE)
 _REQUEST_LINE = re.compile(r" 127\.0\.0\.1 GET /\S* \d{3} [\d.]+ms$")
 
 
@@ -166,20 +169,29 @@ def _passage_ids(opened: OpenIndex) -> list[str]:
 
 @dataclass
 class Server:
-    """A running `python -m search serve` and its log."""
+    """A running `python -m search serve` and its log: the process started, and with gunicorn
+    its worker processes (each a whole server: its own index, caches and memory)."""
 
     process: subprocess.Popen[bytes]
     port: int
     log: Path
     index: Path
 
+    def pids(self) -> list[int]:
+        """The server's processes: the one started and its children (gunicorn's workers)."""
+        found = [self.process.pid]
+        with contextlib.suppress(OSError):
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+            found += [int(pid) for pid in children.read_text(encoding="ascii").split()]
+        return found
+
     def memory_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text(encoding="ascii")
-        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        return int(found.group(1)) / 1024 if found else 0.0
+        """The resident memory (VmRSS) of the largest of the server's processes: each worker
+        holds what one server process holds."""
+        return max(_resident_mb(pid) for pid in self.pids())
 
     def index_files(self) -> int:
-        """Files of the index folder the server holds open (deleted ones too)."""
+        """Files of the index folder the server's processes hold open (deleted ones too)."""
         return len(self._held())
 
     def old_build_files(self) -> int:
@@ -191,14 +203,16 @@ class Server:
         return sum(not target.startswith(build) for target in self._held())
 
     def _held(self) -> list[str]:
-        folder = f"/proc/{self.process.pid}/fd"
         index = f"{self.index}{os.sep}"
         held = []
-        for name in os.listdir(folder):
-            with contextlib.suppress(OSError):  # closed between the listing and the look
-                target = os.readlink(f"{folder}/{name}")
-                if target.startswith(index):
-                    held.append(target)
+        for pid in self.pids():
+            folder = f"/proc/{pid}/fd"
+            with contextlib.suppress(OSError):  # a worker gone between the listing and the look
+                for name in os.listdir(folder):
+                    with contextlib.suppress(OSError):  # closed between the listing and the look
+                        target = os.readlink(f"{folder}/{name}")
+                        if target.startswith(index):
+                            held.append(target)
         return held
 
     def request_lines(self) -> int:
@@ -206,21 +220,34 @@ class Server:
         return sum(1 for line in text.splitlines() if _REQUEST_LINE.search(line))
 
 
+def _resident_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:  # gone
+        return 0.0
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else 0.0
+
+
 @contextlib.contextmanager
-def serving(config: Config, log: Path, threads: int = 4) -> Iterator[Server]:
-    """Start the server on a free port of 127.0.0.1; always stop it (Ctrl-C, then a kill)."""
+def serving(config: Config, log: Path, threads: int = 4, workers: int | None = None
+            ) -> Iterator[Server]:
+    """Start the server on a free port of 127.0.0.1 (with `workers` processes, or serve's
+    default: one per core) and wait until every worker is ready; always stop it (Ctrl-C, then
+    a kill)."""
+    more = ["--workers", str(workers)] if workers else []
     with open(log, "w", encoding="utf-8") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "search", "serve", "--port", "0", "--threads", str(threads),
-             "--corpus", str(config.corpus), "--index-dir", str(config.index)],
+             *more, "--corpus", str(config.corpus), "--index-dir", str(config.index)],
             cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=out)
     try:
         deadline = time.monotonic() + 60
-        while not (found := _SERVING.search(log.read_text(encoding="utf-8"))):
+        while not (found := _ready(log.read_text(encoding="utf-8"))):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
             time.sleep(0.05)
-        yield Server(process, int(found.group(1)), log, config.index)
+        yield Server(process, found, log, config.index)
     finally:
         process.send_signal(signal.SIGINT)  # Ctrl-C: the server's own way out
         try:
@@ -228,6 +255,18 @@ def serving(config: Config, log: Path, threads: int = 4) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _ready(log: str) -> int | None:
+    """The server's port once it answers with all its workers (gunicorn says how many it
+    starts, and each says when it is ready), else None."""
+    found = _SERVING.search(log)
+    if not found:
+        return None
+    workers = _WORKERS.search(log)
+    if workers and len(_WORKER_READY.findall(log)) < int(workers.group(1)):
+        return None
+    return int(found.group(1))
 
 
 class Client:
@@ -356,14 +395,15 @@ def settled(scenario: Scenario, port: int, state: str, tally: Tally) -> bool:
     return not wrong
 
 
-def run(folder: Path, seconds: float, clients: int, threads: int = 4) -> dict[str, Any]:
+def run(folder: Path, seconds: float, clients: int, threads: int = 4,
+        workers: int | None = None) -> dict[str, Any]:
     """The whole scenario in `folder`; returns the figures (the JSON shape above)."""
     scenario = prepare(folder)
     tally = Tally()
     changes = {"adds": 0, "removes": 0, "rebuilds": 0}
     memory: list[float] = []
     files: list[int] = []
-    with serving(scenario.config, folder / "serve.log", threads) as server:
+    with serving(scenario.config, folder / "serve.log", threads, workers) as server:
         start = (server.memory_mb(), server.index_files())
         stop = threading.Event()
         sampling = threading.Event()
@@ -439,13 +479,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0,
                         help="how long the clients run (at least one full cycle of changes)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent client threads")
-    parser.add_argument("--threads", type=int, default=4, help="the server's worker threads")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="the server's threads (per worker process)")
+    parser.add_argument("--workers", type=int,
+                        help="the server's worker processes (default: serve's, one per core)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or not 1 <= args.clients <= 64:
         parser.error("--seconds must be positive and --clients between 1 and 64")
     with tempfile.TemporaryDirectory(prefix="gcm-load-") as scratch:
-        figures = run(Path(scratch), args.seconds, args.clients, args.threads)
+        figures = run(Path(scratch), args.seconds, args.clients, args.threads, args.workers)
     text = json.dumps(figures, indent=2)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")

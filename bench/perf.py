@@ -24,8 +24,11 @@ machine noise hits both alike:
   `--cold-only` measures just this, on the bundled corpus;
 - peak memory (`ru_maxrss` of a child, read with RUSAGE_CHILDREN by a one-child wrapper) of a
   build and of a warm query loop; index size on disk;
-- once, on the largest index: `python -m search serve` under 8 concurrent clients on 127.0.0.1
-  looping over the query mix against /api/search for 20 seconds (requests/s, p50/p99, failures).
+- once, on the largest index: `python -m search serve --workers N` for N = 1 (waitress, the
+  "before") and 2 (gunicorn), side by side and warmed up, then one client and 8 concurrent
+  clients on 127.0.0.1 looping over the query mix against /api/search, 20 seconds each in four
+  spells interleaved between the servers (p50/p99, requests/s, failures, the ratio of the p50s
+  8/1, each worker's resident memory after); `--load-only` runs this alone.
 
 The semantic layer (search/meaning/) is measured against gcm-search by words alone, its own peer
 in the same run, interleaved the same way (the order of the two alternates from one repeat or
@@ -419,7 +422,11 @@ def child_main(args: argparse.Namespace) -> int:
         for _ in range(args.passes):
             for text, objective in QUERIES:
                 gcm_query(opened, text, objective, args.mode)
-        result = {"queries": args.passes * len(QUERIES), "mode": args.mode}
+        from search import caches
+
+        result = {"queries": args.passes * len(QUERIES), "mode": args.mode,
+                  "cache_mib": caches.QUERIES.size / caches.MIB,
+                  "cache_budget_mib": caches.QUERIES.budget / caches.MIB}
     elif args.child == "queries" and args.system == "fts":
         db = sqlite3.connect(args.db)
         for _ in range(args.passes):
@@ -582,21 +589,24 @@ def warm_queries(config: Config, db_path: Path, passes: int) -> dict[str, Any]:
     return figures
 
 
-def query_memory(config: Config, db_path: Path, passes: int) -> dict[str, float]:
+def query_memory(config: Config, db_path: Path, passes: int) -> dict[str, Any]:
     """Peak memory of a fresh process that opens the index and runs the query mix: gcm-search
     in the default mode, by words, and FTS5."""
     peaks: dict[str, float] = {}
-    queries = 0
+    queries, cache = 0, {}
     for mode in (DEFAULT_MODE, WORDS):
         gcm, peaks["gcm" if mode == DEFAULT_MODE else WORDS] = measured(child_command(
             "queries", "--system", "gcm", "--mode", mode, "--corpus", str(config.corpus),
             "--index", str(config.index), "--passes", str(passes)))
         queries = gcm["queries"]
+        if mode == DEFAULT_MODE:  # what the query cache held at the end, by its own count
+            cache = {"cache_mib": gcm.get("cache_mib"),
+                     "cache_budget_mib": gcm.get("cache_budget_mib")}
     _, fts_peak = measured(child_command(
         "queries", "--system", "fts", "--db", str(db_path), "--passes", str(passes)))
     return {"gcm": peaks["gcm"], WORDS: peaks[WORDS], "fts": fts_peak,
             "ratio": peaks["gcm"] / fts_peak, "words_ratio": peaks["gcm"] / peaks[WORDS],
-            "queries": queries}
+            "queries": queries, **cache}
 
 
 def cold_cli(config: Config, db_path: Path, runs: int) -> dict[str, Any]:
@@ -754,34 +764,117 @@ def index_bytes(config: Config, db_path: Path) -> dict[str, Any]:
 # ---- the web server under load ------------------------------------------------------------------
 
 _SERVING = re.compile(r"Serving gcm-search on (http://127\.0\.0\.1:\d+/)")
+_WORKERS = re.compile(r"\(gunicorn, (\d+) worker processes")
+_WORKER_READY = re.compile(r"^Worker \d+ ready", re.MULTILINE)
+LOAD_WORKERS = (1, 2)
+"""The configurations measured: one process (waitress, the "before") and two gunicorn workers."""
+LOAD_GOAL = 5.0
+"""/api/search p50 with CLIENTS concurrent clients within this many times its p50 with one."""
+WARM_UP_PASSES = 4
+"""Passes over the query mix per worker before the load is measured."""
+LOAD_ROUNDS = 4
+"""Spells each measurement is split into, interleaved between the servers."""
 
 
-def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIENTS
+def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIENTS,
+              workers: Sequence[int] = LOAD_WORKERS, rounds: int = LOAD_ROUNDS
               ) -> dict[str, Any]:
-    """Start `python -m search serve --port 0` (localhost only), hit /api/search from `clients`
-    threads looping over the query mix until the deadline, and always stop the server."""
-    log_path = scratch / "serve.log"
-    with open(log_path, "w", encoding="utf-8") as server_log:
-        server = subprocess.Popen([sys.executable, "-m", "search", "serve", "--port", "0"],
-                                  cwd=ROOT, env=search_env(config), stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=server_log)
-        try:
-            base = _wait_for_server(server, log_path, timeout=600)
-            return _hammer(base, seconds, clients)
-        finally:
+    """Start `python -m search serve --port 0 --workers N` for each N (localhost only, all at
+    once), warm every worker of each up with `clients` clients for a few seconds, then hit
+    /api/search with one client and with `clients`, each looping over the query mix, for
+    `seconds` in all per server and number of clients, in `rounds` spells interleaved (the
+    servers' order alternating), so that a burst of other load on the machine hits each alike;
+    then the resident memory of each worker process; always stop the servers. "ratios": p50
+    with `clients` clients / p50 with one, by number of workers."""
+    servers: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
+    measured: dict[tuple[int, int], Hammered] = {}
+    memory: dict[str, list[dict[str, float]]] = {}
+    try:
+        for count in workers:
+            log_path = scratch / f"serve-{count}.log"
+            with open(log_path, "w", encoding="utf-8") as server_log:
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "search", "serve", "--port", "0", "--workers",
+                     str(count)], cwd=ROOT, env=search_env(config), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=server_log)
+            servers[count] = server, ""  # stopped below even if it never says it is ready
+            servers[count] = server, _wait_for_server(server, log_path, timeout=600)
+        for count, (_, base) in servers.items():
+            _warm_up(base, count, clients)  # every worker's caches and model
+        for number in range(rounds):
+            for count in (workers if number % 2 == 0 else list(reversed(workers))):
+                for many in (1, clients):
+                    before = _cpu_seconds(servers[count][0])
+                    spell = _hammer(servers[count][1], seconds / rounds, many)
+                    spell.cpu = _cpu_seconds(servers[count][0]) - before
+                    measured[count, many] = measured[count, many] + spell \
+                        if (count, many) in measured else spell
+        for count, (server, _) in servers.items():
+            memory[str(count)] = [
+                {"rss": round(resident_mib(pid), 1),
+                 "files": round(resident_mib(pid, "RssFile"), 1)}
+                for pid in _serving(server)]
+    finally:
+        for server, _ in servers.values():
             server.terminate()
             try:
                 server.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+    runs = [{"workers": count, **hammered.summary(many)}
+            for (count, many), hammered in measured.items()]
+    p50 = {(r["workers"], r["clients"]): r["p50"] for r in runs}
+    return {
+        "clients": clients, "seconds": seconds, "rounds": rounds, "runs": runs,
+        "ratios": {str(n): ratio(p50[n, clients], p50[n, 1]) for n in workers},
+        "worker_rss_mib": memory,
+        "requests": sum(r["requests"] for r in runs),
+        "failures": sum(r["failures"] for r in runs),
+        "failure_examples": sorted({e for r in runs for e in r["failure_examples"]})[:5],
+    }
+
+
+def _serving(server: subprocess.Popen[bytes]) -> list[int]:
+    """The processes that answer requests: gunicorn's workers (the children of the process
+    started), or that process itself (waitress)."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text()
+    except OSError:
+        return [server.pid]
+    return [int(pid) for pid in children.split()] or [server.pid]
+
+
+def _cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """User and system CPU seconds used so far by the server's processes (a worker replaced
+    meanwhile takes its seconds with it: then the figure is low)."""
+    total = 0
+    for pid in {server.pid, *_serving(server)}:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def resident_mib(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory (VmRSS; RssFile: the part that is pages of mapped files,
+    shared between processes) in MiB; 0 when it cannot be read."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    found = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else 0.0
 
 
 def _wait_for_server(server: subprocess.Popen[bytes], log_path: Path, timeout: float) -> str:
+    """The server's address, once it and each of its workers said it is ready."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = _SERVING.search(log_path.read_text(encoding="utf-8", errors="replace"))
-        if found:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+        found = _SERVING.search(text)
+        workers = _WORKERS.search(text)
+        if found and (not workers or len(_WORKER_READY.findall(text)) >= int(workers.group(1))):
             return found.group(1)
         if server.poll() is not None:
             raise RuntimeError("the server stopped: " + log_path.read_text()[-2000:])
@@ -797,23 +890,36 @@ def _api_url(base: str, query: Query) -> str:
     return f"{base}api/search?{urllib.parse.urlencode(params)}"
 
 
-def _hammer(base: str, seconds: float, clients: int) -> dict[str, Any]:
-    # Never through a proxy: the traffic stays on 127.0.0.1.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# Never through a proxy: the traffic stays on 127.0.0.1.
+_LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
-    def fetch(url: str) -> str | None:
-        """None when the request succeeded, else what went wrong."""
-        try:
-            with opener.open(url, timeout=60) as response:
-                response.read()
-                return None if response.status == 200 else f"HTTP {response.status}"
-        except urllib.error.HTTPError as exc:
-            return f"HTTP {exc.code}"
-        except (OSError, ValueError) as exc:
-            return f"{exc.__class__.__name__}: {exc}"
 
-    for query in QUERIES[:clients]:  # warm-up, not counted
-        fetch(_api_url(base, query))
+def _fetch(url: str) -> str | None:
+    """None when the request succeeded, else what went wrong."""
+    try:
+        with _LOCAL.open(url, timeout=60) as response:
+            response.read()
+            return None if response.status == 200 else f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return f"{exc.__class__.__name__}: {exc}"
+
+
+def _warm_up(base: str, workers: int, clients: int) -> None:
+    """The query mix, each query WARM_UP_PASSES times per worker, from `clients` threads: each
+    worker has its own caches and model, and which worker answers is the system's choice, so
+    each query is sent until every worker has most likely answered it once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = [_api_url(base, query) for query in QUERIES] * (WARM_UP_PASSES * workers)
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(_fetch, urls))
+
+
+def _hammer(base: str, seconds: float, clients: int) -> Hammered:
+    """`clients` threads looping over the query mix against /api/search for `seconds`."""
+    fetch = _fetch
 
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures: list[list[str]] = [[] for _ in range(clients)]
@@ -838,14 +944,36 @@ def _hammer(base: str, seconds: float, clients: int) -> dict[str, Any]:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    ok = [v for values in latencies for v in values]
-    failed = [f for values in failures for f in values]
-    return {
-        "clients": clients, "seconds": elapsed, "requests": len(ok) + len(failed),
-        "failures": len(failed), "failure_examples": sorted(set(failed))[:5],
-        "requests_per_second": len(ok) / elapsed,
-        "p50": percentile(ok, 50) if ok else None, "p99": percentile(ok, 99) if ok else None,
-    }
+    return Hammered([v for values in latencies for v in values],
+                    [f for values in failures for f in values], elapsed)
+
+
+@dataclass
+class Hammered:
+    """What clients met in one or more spells of load: each successful request's latency,
+    each failure, and the time the spells took."""
+
+    latencies: list[float]
+    failed: list[str]
+    seconds: float
+    cpu: float = 0.0
+    """CPU seconds the server's processes used meanwhile."""
+
+    def __add__(self, other: Hammered) -> Hammered:
+        return Hammered(self.latencies + other.latencies, self.failed + other.failed,
+                        self.seconds + other.seconds, self.cpu + other.cpu)
+
+    def summary(self, clients: int) -> dict[str, Any]:
+        ok = self.latencies
+        return {
+            "clients": clients, "seconds": self.seconds, "requests": len(ok) + len(self.failed),
+            "failures": len(self.failed), "failure_examples": sorted(set(self.failed))[:5],
+            "requests_per_second": len(ok) / self.seconds if self.seconds else 0.0,
+            "p50": percentile(ok, 50) if ok else None, "p99": percentile(ok, 99) if ok else None,
+            # Cores the server kept busy on average: with other work on the machine, a server of
+            # two workers under 8 clients gets less than the two cores it could use.
+            "server_cores": self.cpu / self.seconds if self.seconds else 0.0,
+        }
 
 
 # ---- one corpus size ----------------------------------------------------------------------------
@@ -884,7 +1012,8 @@ def run_size(documents: int, work: Path, settings: Settings, load: bool) -> dict
     log(f"[{documents} documents] cold CLI ({settings.cold_runs} runs each)")
     figures["cold_cli"] = cold_cli(config, db_path, settings.cold_runs)
     if load:
-        log(f"[{documents} documents] web load: {CLIENTS} clients, {settings.load_seconds:.0f} s")
+        log(f"[{documents} documents] web load: 1 and {CLIENTS} clients, "
+            f"{settings.load_seconds:.0f} s each, workers {LOAD_WORKERS}")
         figures["load"] = load_test(config, work, settings.load_seconds)
     log(f"[{documents} documents] incremental add")
     figures["add"] = incremental_adds(config, db_path, work, repeats, settings.seed)
@@ -1057,8 +1186,8 @@ def size_table(figures: dict[str, Any]) -> list[str]:
         ("peak memory, build", f"{build['gcm']['peak_mib']:.0f} MiB",
          f"{build['fts']['peak_mib']:.0f} MiB",
          ratio(build["gcm"]["peak_mib"], build["fts"]["peak_mib"])),
-        ("peak memory, warm query loop", f"{memory['gcm']:.0f} MiB", f"{memory['fts']:.0f} MiB",
-         memory["ratio"]),
+        ("peak memory, warm query loop" + _cache_note(memory), f"{memory['gcm']:.0f} MiB",
+         f"{memory['fts']:.0f} MiB", memory["ratio"]),
         ("index size", megabytes(disk["gcm"]), megabytes(disk["fts"]), disk["ratio"]),
     ]
     lines = ["| | gcm-search | SQLite FTS5 | ratio gcm/fts |", "|---|---:|---:|---:|"]
@@ -1103,6 +1232,14 @@ def meaning_table(figures: dict[str, Any]) -> list[str]:
     lines += [f"| {name} | {a} | {b} | {r} | {goal} | {verdict(met) if goal else ''} |"
               for name, a, b, r, goal, met in rows]
     return lines
+
+
+def _cache_note(memory: dict[str, Any]) -> str:
+    """" (query cache: 12.3 of 128 MiB)", by the cache's own count; "" for older figures."""
+    if memory.get("cache_mib") is None:
+        return ""
+    return (f" (query cache: {memory['cache_mib']:.1f} of {memory['cache_budget_mib']:.0f} "
+            "MiB)")
 
 
 def times2(value: float | None) -> str:
@@ -1166,6 +1303,7 @@ def goals(report: dict[str, Any]) -> list[str]:
         ("the server sustains the load with no failed request",
          f"{load['failures']} failed of {load['requests']}" if load else "—",
          load["failures"] == 0 if load else None),
+        *load_goals(load),
         *meaning_goals(report),
     ]
     lines = ["| goal | measured | met |", "|---|---:|---|"]
@@ -1188,6 +1326,17 @@ def floor_goals(bundled: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
     return [(f"cold CLI search ({DEFAULT_MODE}) on the bundled corpus within "
              f"{goal['goal_ms']:.0f} ms of its floor plus the query's own work",
              f"{row['over_ms']:+.0f} ms", row["met"])]
+
+
+def load_goals(load: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
+    """/api/search p50 with several clients within LOAD_GOAL of one client, with the most
+    workers measured (the issue's goal is on 2 cores, with 2 workers)."""
+    if not load or "ratios" not in load:
+        return []
+    most = max(load["ratios"], key=int)
+    return [(f"`/api/search` p50 with {load['clients']} concurrent clients within "
+             f"{LOAD_GOAL:.0f}x of one client ({most} workers)", times(load["ratios"][most]),
+             _at_most(load["ratios"][most], LOAD_GOAL))]
 
 
 def _at_most(value: float | None, limit: float) -> bool | None:
@@ -1255,20 +1404,57 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", *cold_section(report["bundled"])]
     load = report.get("load")
     if load:
-        lines += [
-            "", f"## Web server under load ({report['load_documents']:,} documents)", "",
-            f"`python -m search serve --port 0` (waitress, default threads); {load['clients']} "
-            f"client threads on 127.0.0.1 looping over the query mix against `/api/search` for "
-            f"{load['seconds']:.0f} s.", "",
-            "| requests | failed | requests/s | p50 | p99 |", "|---:|---:|---:|---:|---:|",
-            f"| {load['requests']} | {load['failures']} | {load['requests_per_second']:.1f} | "
-            f"{duration(load['p50'])} | {duration(load['p99'])} |",
-        ]
-        if load["failure_examples"]:
-            lines += ["", "Failures: " + "; ".join(load["failure_examples"])]
+        lines += ["", f"## Web server under load ({report['load_documents']:,} documents)", "",
+                  *load_table(load)]
     lines += ["", "## Goals (issue 7, and the semantic layer's against words alone)", "",
               *goals(report), ""]
     return "\n".join(lines)
+
+
+def load_table(load: dict[str, Any]) -> list[str]:
+    """The load test's figures: per number of workers, p50 with one client and with several,
+    their ratio against the goal, and each worker's memory after the load."""
+    if "runs" not in load:  # figures made before the load test measured one client too
+        return [f"{load['clients']} client threads, one waitress process, {load['seconds']:.0f} s.",
+                "", "| requests | failed | requests/s | p50 | p99 |", "|---:|---:|---:|---:|---:|",
+                f"| {load['requests']} | {load['failures']} | "
+                f"{load['requests_per_second']:.1f} | {duration(load['p50'])} | "
+                f"{duration(load['p99'])} |"]
+    clients = load["clients"]
+    lines = [
+        f"`python -m search serve --port 0 --workers N` (1: waitress; more: gunicorn, "
+        f"default threads), side by side; after a warm-up ({WARM_UP_PASSES} passes over the "
+        f"query mix per worker), one client "
+        f"and {clients} concurrent clients, each on 127.0.0.1 looping over the query mix "
+        f"against `/api/search` for {load['seconds']:.0f} s in all, in "
+        f"{load.get('rounds', 1)} spells interleaved between the servers.", "",
+        f"| workers | p50, 1 client | p50, {clients} clients | ratio {clients}/1 | goal | met "
+        f"| p99, {clients} clients | requests/s, {clients} clients | cores used, {clients} clients "
+        "| failed | RSS per worker (of it mapped files, shared) |",
+        "|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---|",
+    ]
+    for count, rate in load["ratios"].items():
+        one, many = (next(r for r in load["runs"] if r["workers"] == int(count)
+                          and r["clients"] == n) for n in (1, clients))
+        rss = ", ".join(f"{m['rss']:.0f} MiB ({m['files']:.0f} of files)"
+                        for m in load["worker_rss_mib"].get(count, []))
+        goal = f"≤ {LOAD_GOAL:.0f}x" if int(count) > 1 else ""
+        lines.append(
+            f"| {count} | {duration(one['p50'])} | {duration(many['p50'])} | {times(rate)} | "
+            f"{goal} | {verdict(_at_most(rate, LOAD_GOAL)) if goal else ''} | "
+            f"{duration(many['p99'])} | {many['requests_per_second']:.1f} | "
+            f"{many.get('server_cores', 0.0):.2f} | {one['failures'] + many['failures']} "
+            f"| {rss} |")
+    lines += ["", "Cores used: the CPU time of the server's processes over the time measured; "
+              f"{cores_note()}"]
+    if load["failure_examples"]:
+        lines += ["", "Failures: " + "; ".join(load["failure_examples"])]
+    return lines
+
+
+def cores_note() -> str:
+    return (f"with {os.cpu_count()} cores, a figure well under the number of workers says "
+            "that other work on the machine took the rest.")
 
 
 def write_outputs(report: dict[str, Any], out: Path | None, json_path: Path | None) -> None:
@@ -1287,6 +1473,33 @@ def write_outputs(report: dict[str, Any], out: Path | None, json_path: Path | No
                              encoding="utf-8")
 
 
+def load_only(documents: int, settings: Settings, report: dict[str, Any],
+              json_path: Path | None) -> int:
+    """`--load-only`: a synthetic corpus of `documents`, its index, and the load test alone."""
+    import synthetic
+
+    from search.config import Config
+    from search.index import build
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="gcm-perf-load-") as scratch:
+        work = Path(scratch)
+        config = Config(work / "corpus", work / "index")
+        synthetic.generate(config.corpus, documents, settings.seed)
+        log(f"[{documents} documents] building the index")
+        manifest = build(config)
+        log(f"[{documents} documents] web load: 1 and {CLIENTS} clients, "
+            f"{settings.load_seconds:.0f} s each, workers {LOAD_WORKERS}")
+        report.update(load=load_test(config, work, settings.load_seconds),
+                      load_documents=documents, load_passages=manifest.passages)
+    report["seconds"] = time.perf_counter() - started
+    if json_path is not None:
+        write_outputs(report, None, json_path)
+    print(f"## Web server under load ({documents:,} documents, {manifest.passages:,} passages)\n")
+    print("\n".join(load_table(report["load"])))
+    return 0
+
+
 # ---- command line -------------------------------------------------------------------------------
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -1303,6 +1516,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "floor: print its section (and --json); write no --out")
     parser.add_argument("--cold-runs", type=int, default=COLD_RUNS, metavar="N",
                         help=f"measured runs of each cold command (default {COLD_RUNS})")
+    parser.add_argument("--load-only", action="store_true",
+                        help="only the web server under load, on the largest size: prints its "
+                             "table and writes --json if given, never --out")
     # Internal: what the child processes run.
     parser.add_argument("--child", choices=("build", "queries"), help=argparse.SUPPRESS)
     parser.add_argument("--system", choices=("gcm", "fts"), help=argparse.SUPPRESS)
@@ -1339,6 +1555,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "sizes": sizes, "queries": [list(q) for q in QUERIES]},
         "sizes": {}, "load": None, "load_documents": None, "bundled": None, "seconds": 0.0,
     }
+    if args.load_only:
+        return load_only(sizes[-1], settings, report, args.json)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gcm-perf-") as scratch:
         log("cold CLI on the bundled corpus")

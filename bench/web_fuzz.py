@@ -69,7 +69,9 @@ from search.web import MAX_REQUEST_HEADER_BYTES
 ROOT = Path(__file__).resolve().parent.parent
 SERVING = re.compile(r"Serving gcm-search on (http://127\.0\.0\.1:(\d+))/")
 # One app log line: "<date> <time>,<ms> <addr> <METHOD> <target> <status> <n>ms".
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \S+ [A-Z]+ \S+ \d{3} [\d.]+ms$")
+# Time, [the answering process's id], client, method, target, status, time taken.
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[\d+\] \S+ [A-Z]+ \S+ \d{3} [\d.]+ms$")
 START_SECONDS = 120
 TIMEOUT_SECONDS = 15.0
 SLOW_SECONDS = 10.0  # an answer slower than this is a hang, as far as a user can tell
@@ -199,7 +201,8 @@ GET_ROUTES = ("/", "/api/search", "/p/japan-2022:2a.6", "/api/passages/japan-202
               "/api/coverage", "/coverage.csv", "/coverage.xlsx", "/export.csv?q=trafficking",
               "/export.xlsx?q=trafficking", "/objectives/10/export.csv")
 WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH", "TRACE", "PROPFIND")
-# Requests that do not reach the app: waitress answers these itself, in plain text.
+# Requests that do not reach the app: the server (waitress or gunicorn) answers these itself, in
+# plain text.
 SERVER_STATUSES = {400, 413, 414, 431}
 ALLOWED_STATUSES = {200, 304, 400, 404, 405, 413, 414, 416, 431}
 # Hostile markup as it would have to appear in a page to run: a tag that loads or runs something,
@@ -490,7 +493,7 @@ def problems(probe: Probe, answer: Answer) -> list[tuple[str, str]]:
     from_app = "content-security-policy" in answer.headers
     if mimetype == "text/html" and not from_app:
         found.append(("unescaped_reflections", "a page without the Content-Security-Policy"))
-    if not from_app:  # waitress refused the request before the app saw it
+    if not from_app:  # the server refused the request before the app saw it
         if status not in SERVER_STATUSES:
             found.append(("other_problems", f"status {status} without the app's headers"))
         return found
@@ -635,10 +638,19 @@ class Server:
         raise RuntimeError(f"gcm-search serve did not start within {seconds} s")
 
     def memory_kib(self) -> tuple[int, int]:
-        """The server's resident memory now and at its peak (VmRSS, VmHWM), in KiB."""
-        status = Path(f"/proc/{self.proc.pid}/status").read_text(encoding="ascii")
-        values = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.MULTILINE))
-        return int(values["VmRSS"]), int(values["VmHWM"])
+        """The server's resident memory now and at its peak (VmRSS, VmHWM), in KiB: of its
+        largest process (with gunicorn, each worker process is a whole server)."""
+        pids = [self.proc.pid]
+        with suppress(OSError):
+            children = f"/proc/{self.proc.pid}/task/{self.proc.pid}/children"
+            pids += [int(pid) for pid in Path(children).read_text(encoding="ascii").split()]
+        now, peak = 0, 0
+        for pid in pids:
+            with suppress(OSError, KeyError):  # a worker gone meanwhile
+                status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+                values = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.MULTILINE))
+                now, peak = max(now, int(values["VmRSS"])), max(peak, int(values["VmHWM"]))
+        return now, peak
 
     def request_lines(self) -> list[str]:
         """The log lines of app requests (the startup lines excluded)."""

@@ -199,6 +199,11 @@ class OpenIndex:
     def size(self) -> int:
         return sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
 
+    def close(self) -> None:
+        """Close the build's searcher and its files (a process done with the build)."""
+        if "_searcher" in self.__dict__:
+            self._searcher.close()
+
 
 def fingerprint(config: Config) -> str:
     """What the index is built from: corpus bytes, catalog and code versions."""
@@ -303,6 +308,15 @@ def open_index(
     return opened
 
 
+def open_current(config: Config) -> OpenIndex:
+    """The build CURRENT names, whatever the corpus holds now."""
+    build_dir = current_build(config.index)
+    manifest = read_manifest(build_dir) if build_dir else None
+    if build_dir is None or manifest is None:
+        raise IndexUnavailable(f"no index in {config.index}", "run `gcm-search index`")
+    return open_build(build_dir, manifest)
+
+
 def _open_current(index_dir: Path, wanted: str, built_now: bool = False) -> OpenIndex | None:
     build_dir = current_build(index_dir)
     manifest = read_manifest(build_dir) if build_dir else None
@@ -335,10 +349,15 @@ class LiveIndex:
     is picked up by the next request without a restart (and in-flight requests finish on the
     build they started with)."""
 
-    def __init__(self, config: Config, progress: Progress | None = None) -> None:
+    def __init__(self, config: Config, progress: Progress | None = None, *,
+                 as_is: bool = False) -> None:
+        """`as_is`: open the build CURRENT names without checking it against the corpus (nor
+        building): a server's worker process, started after the server checked it, must not
+        rebuild the index in each worker, and from then on follows CURRENT like any server."""
         self.config = config
         self._lock = threading.Lock()
-        self._opened = self._loaded(open_index(config, progress=progress))
+        self._opened = self._loaded(open_current(config) if as_is else
+                                    open_index(config, progress=progress))
 
     def get(self) -> OpenIndex:
         build_dir = current_build(self.config.index)

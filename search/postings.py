@@ -1,6 +1,7 @@
 """Postings read once per build and kept: what makes a warm search fast.
 
-A build never changes once made, so what is read from it never goes stale. Kept, each bounded:
+A build never changes once made, so what is read from it never goes stale. Kept, within the
+process's one cache budget (caches.py, least recently used out first):
 
 - the passages of each term and phrase, as bitmaps (`Bits`), for totals, facets and tiers;
 - each term's postings with their BM25F scores, as Whoosh's scorer gives them, which stand in for
@@ -15,7 +16,7 @@ from __future__ import annotations
 import functools
 import operator
 import pickle
-import threading
+import sys
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,39 +37,8 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util import make_binary_tree
 
+from .caches import QUERIES
 from .schema import FACETS
-
-
-class _Bounded:
-    """A dict of entries that is emptied when their sizes add up to more than `limit`, or when it
-    holds `entries` entries: each distinct phrase a user sends is one entry, most of them empty,
-    so hostile queries would otherwise grow it without end."""
-
-    def __init__(self, limit: int, entries: int) -> None:
-        self.limit, self.entries = limit, entries
-        self._found: dict[Any, Any] = {}
-        self.size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        return self._found.get(key)
-
-    def put(self, key: Any, value: Any, size: int) -> None:
-        if size > self.limit:
-            return  # larger than the whole cache: used once, then read again
-        with self._lock:
-            if self.size + size > self.limit or len(self._found) >= self.entries:
-                self.clear()
-            self._found[key] = value
-            self.size += size
-
-    def clear(self) -> None:
-        self._found = {}
-        self.size = 0
-
-    def __len__(self) -> int:
-        return len(self._found)
-
 
 Bits = int
 """A set of passages as a bitmap: bit n stands for passage n of the build. A union, an
@@ -116,16 +86,15 @@ class BitmapSet(DocIdSet):
         return BitmapSet(self.bitmap)
 
 
-# Like Lucene's query cache: a popular word's postings are not re-read on every search.
-SETS = _Bounded(limit=150 * 2**20, entries=100_000)  # bytes of bitmaps
-SCORED = _Bounded(limit=4_000_000, entries=100_000)  # postings: 12 bytes each, about 50 MB
-FACET_BITMAPS = _Bounded(limit=8, entries=8)  # builds: a long-running server's old ones go
+# Like Lucene's query cache: a popular word's postings are not re-read on every search. One
+# budget for all three kinds (caches.py); each key starts with its kind.
+SETS, SCORED, FACET_BITMAPS = "passages", "scored", "facets"
 
 
 def passages(searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> Bits:
     """The passages (numbered across the build's segments) of one term or phrase."""
-    key = (build, q.fieldname, repr(q))
-    found: Bits | None = SETS.get(key)
+    key = (SETS, build, q.fieldname, repr(q))
+    found: Bits | None = QUERIES.get(key)
     if found is None:
         leaves = list(searcher.leaf_searchers())
         if type(q) is wq.Term and all(_replayable(leaf) for leaf, _ in leaves):
@@ -137,7 +106,7 @@ def passages(searcher: Searcher, build: str, q: wq.Term | wq.Phrase) -> Bits:
                     found |= bits(postings.ids, offset)
         else:
             found = bits(searcher.docs_for_query(q))
-        SETS.put(key, found, (found.bit_length() + 7) // 8)
+        QUERIES.put(key, found, sys.getsizeof(found))
     return found
 
 
@@ -179,6 +148,11 @@ class Scored:
     qualities: Sequence[float]
     best: float
 
+    def nbytes(self) -> int:
+        """What keeping it costs: its arrays (as allocated) and the object holding them."""
+        return sys.getsizeof(self) + sys.getsizeof(self.__dict__) + sum(
+            sys.getsizeof(a) for a in (self.ids, self.scores, self.starts, self.qualities))
+
 
 def scored(leaf: Searcher, offset: int, build: str, fieldname: str, text: Any) -> Scored | None:
     """A term's scored postings in the segment `leaf`, read on first use; None if it has none.
@@ -188,8 +162,8 @@ def scored(leaf: Searcher, offset: int, build: str, fieldname: str, text: Any) -
     and keeps the same passages (tighter bounds would skip more, and Whoosh's skipping is only
     exact for its own bounds).
     """
-    key = (build, offset, fieldname, text)
-    found: Scored | None = SCORED.get(key)
+    key = (SCORED, build, offset, fieldname, text)
+    found: Scored | None = QUERIES.get(key)
     if found is None:
         matcher = wq.Term(fieldname, text).matcher(leaf, leaf.context())
         if not matcher.is_active():
@@ -206,7 +180,7 @@ def scored(leaf: Searcher, offset: int, build: str, fieldname: str, text: Any) -
                 starts.append(len(ids))
                 qualities.append(matcher.block_quality())
         found = Scored(ids, scores, starts, qualities, matcher.max_quality())
-        SCORED.put(key, found, len(ids))
+        QUERIES.put(key, found, found.nbytes())
     return found
 
 
@@ -381,14 +355,23 @@ reading every facet value's postings (half a second at 1,000 reviews, on every C
 def facet_postings(searcher: Searcher, build: str) -> FacetPostings:
     """For each facet, each value and the passages that have it, as the build recorded them
     (or read from its postings, for a build made without the file); once per build."""
-    found: FacetPostings | None = FACET_BITMAPS.get(build)
+    key = (FACET_BITMAPS, build)
+    found: FacetPostings | None = QUERIES.get(key)
     if found is None:
         try:
             found = pickle.loads((Path(build) / FACETS_FILE).read_bytes())
         except FileNotFoundError:
             found = read_facets(searcher)
-        FACET_BITMAPS.put(build, found, 1)
+        QUERIES.put(key, found, _facets_bytes(found))
     return found
+
+
+def _facets_bytes(facets: FacetPostings) -> int:
+    return sys.getsizeof(facets) + sum(
+        sys.getsizeof(name) + sys.getsizeof(values)
+        + sum(sys.getsizeof(pair) + sys.getsizeof(pair[0]) + sys.getsizeof(pair[1])
+              for pair in values)
+        for name, values in facets.items())
 
 
 def read_facets(searcher: Searcher) -> FacetPostings:

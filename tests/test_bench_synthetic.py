@@ -235,3 +235,26 @@ def test_the_report_renders_every_section() -> None:
     assert "| cold CLI query on the bundled corpus within 3x | 6.0x | no |" in text
     assert "| adding one review to the 1000-document index under 3 s | 2.00 s | yes |" in text
     assert "| 400 | 0 | 20.0 | 300.0 ms | 900.0 ms |" in text
+
+
+def test_the_load_test_is_reported_per_number_of_workers_against_its_goal() -> None:
+    def run(workers: int, clients: int, p50: float) -> dict[str, object]:
+        return {"workers": workers, "clients": clients, "seconds": 20.0, "requests": 100,
+                "failures": 0, "failure_examples": [], "requests_per_second": 5.0,
+                "p50": p50, "p99": p50 * 2, "server_cores": 0.95 * workers}
+
+    load = {"clients": 8, "seconds": 20.0, "rounds": 4,
+            "runs": [run(1, 1, 0.04), run(1, 8, 0.32), run(2, 1, 0.04), run(2, 8, 0.16)],
+            "ratios": {"1": 8.0, "2": 4.0},
+            "worker_rss_mib": {"1": [{"rss": 150.0, "files": 71.0}],
+                               "2": [{"rss": 149.0, "files": 67.0}, {"rss": 148.0, "files": 67.0}]},
+            "requests": 400, "failures": 0, "failure_examples": []}
+    table = "\n".join(perf.load_table(load))
+    assert ("| 1 | 40.0 ms | 320.0 ms | 8.0x |  |  | 640.0 ms | 5.0 | 0.95 | 0 | 150 MiB (71 of "
+            "files) |") in table
+    assert ("| 2 | 40.0 ms | 160.0 ms | 4.0x | ≤ 5x | yes | 320.0 ms | 5.0 | 1.90 | 0 | 149 MiB "
+            "(67 of files), 148 MiB (67 of files) |") in table
+    assert perf.load_goals(load) == [
+        ("`/api/search` p50 with 8 concurrent clients within 5x of one client (2 workers)",
+         "4.0x", True)]
+    assert perf.load_goals({**load, "ratios": {"1": 8.0, "2": 5.5}})[0][2] is False

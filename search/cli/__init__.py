@@ -3,7 +3,7 @@
 Exit codes: 0 success (for `search`, at least one result), 1 nothing found or an error,
 2 a usage error. Errors are one line on stderr, never a traceback.
 
-Each command's module (find, cite, corpus, outputs) is imported only when that command runs
+Each command's module (find, cite, corpus, serve, outputs) is imported only when that command runs
 (`app.COMMANDS`); `commands()` loads them all. `run` is the program itself (the console script
 and `python -m search` call it by way of `search.__main__`): `main` with the start-up costs of a
 short-lived process trimmed.

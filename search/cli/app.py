@@ -33,7 +33,7 @@ COMMANDS = {
     "objectives": "find",
     "cite": "cite", "verify": "cite",
     "add": "corpus", "remove": "corpus", "documents": "corpus", "index": "corpus",
-    "stats": "corpus", "serve": "corpus",
+    "stats": "corpus", "serve": "serve",
     "export": "outputs", "coverage": "outputs",
 }
 """Each command and the module of search/cli/ that defines it (a test checks the two agree)."""

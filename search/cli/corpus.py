@@ -1,4 +1,4 @@
-"""The corpus and its index: `add`, `remove`, `documents`, `index`, `stats`, and `serve`."""
+"""The corpus and its index: `add`, `remove`, `documents`, `index` and `stats`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ..index import Manifest, build, current_build
 from ..models import SCOPES
 from ..results import all_passages, document_rows
 from .app import (
-    build_progress,
     echo_json,
     index_options,
     json_option,
@@ -158,42 +157,6 @@ def documents_command(as_json: bool, config: Config) -> None:
     for row in rows:
         click.echo(f"{row['id']:<22} {row['country']:<16} {row['year']}  {row['language']}  "
                    f"{row['passages']:>5} passages  {row['file']}  {row['title']}")
-
-
-@main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (localhost only by default).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port (0 picks a free one).")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
-@index_options
-def serve_command(host: str, port: int, threads: int, config: Config) -> None:
-    """Serve the web pages and the JSON API with waitress, logging a line per request.
-
-    A rebuild of the index (`gcm-search index --rebuild` in another shell) is picked up by the
-    next request, without a restart. Requests with over 64 KiB of headers or of body are refused
-    (431, 413).
-    """
-    import logging
-
-    from waitress import create_server  # here, so other commands start without it
-
-    from ..index import LiveIndex
-    from ..web import MAX_REQUEST_BODY_BYTES, MAX_REQUEST_HEADER_BYTES, create_app
-
-    live = LiveIndex(config, progress=build_progress())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    server = create_server(create_app(live=live), host=host, port=port, threads=threads,
-                           max_request_header_size=MAX_REQUEST_HEADER_BYTES,
-                           max_request_body_size=MAX_REQUEST_BODY_BYTES)
-    address = f"http://{host if ':' not in host else f'[{host}]'}:{server.effective_port}/"
-    click.echo(f"Serving gcm-search on {address} (Ctrl-C to stop)", err=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        click.echo("Stopped.", err=True)
-    finally:
-        server.close()
 
 
 @main.command("index")

@@ -16,11 +16,14 @@ for every word of the vocabulary, of the corpus and for generated text.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..caches import QUERIES
 
 if TYPE_CHECKING:
 
@@ -28,7 +31,6 @@ if TYPE_CHECKING:
 
 TOKENS = "tokens.sqlite"
 WORD_START = "\u2581"
-MAX_CACHED = 100_000  # chunks whose ids a table keeps (a few megabytes at most)
 
 Lookup = Callable[[Iterable[str]], Mapping[str, int]]
 """Keys -> their values, for those of the keys the table has."""
@@ -119,8 +121,9 @@ class Table:
         except sqlite3.Error as exc:  # reported as a damaged build, like Whoosh's errors
             raise ValueError(f"{path.name}: {exc}") from exc
         self._lock = threading.Lock()
-        # A server meets the same words again and again: each is encoded once.
-        self._chunks: dict[str, list[int] | None] = {}
+        # A server meets the same words again and again: each is encoded once per build, and
+        # kept within the process's cache budget (caches.py) with what else queries read.
+        self._cached = ("tokens", str(path))
 
     def close(self) -> None:
         self._db.close()
@@ -149,11 +152,12 @@ class Table:
             return None
         out: list[int] = []
         for chunk in chunks:
-            if chunk not in self._chunks:
-                if len(self._chunks) >= MAX_CACHED:
-                    self._chunks.clear()
-                self._chunks[chunk] = encode(chunk, self.vocab, self.ranks)
-            ids = self._chunks[chunk]
+            key = (*self._cached, chunk)
+            ids = QUERIES.get(key)
+            if ids is None and key not in QUERIES:
+                ids = encode(chunk, self.vocab, self.ranks)
+                QUERIES.put(key, ids, 0 if ids is None else
+                            sys.getsizeof(ids) + sum(sys.getsizeof(i) for i in ids))
             if ids is None:
                 return None
             out += ids

@@ -1,7 +1,7 @@
 """The web frontend and JSON API: `create_app(config)` -> a Flask WSGI app over the same search and
 citation code as the CLI. Pages: `/`, `/p/<id>`, `/d/<doc>`, `/objectives[/<n>]` (views.py), and
 `/coverage` with the downloads (outputs.py); their JSON twins under `/api/`. Served by
-`gcm-search serve` with waitress.
+`gcm-search serve` (server.py: gunicorn's worker processes, or waitress in one).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-# What a client may send to `gcm-search serve` (waitress answers 431 or 413 before the app runs).
+# What a client may send to `gcm-search serve` (waitress answers 431 or 413 before the app runs;
+# server.py maps them onto gunicorn's limits).
 # No route takes a body, and the longest query (MAX_QUERY_CHARS, percent-encoded UTF-8) with every
 # filter fits in a few KiB; waitress's own defaults (256 KiB of headers, 1 GiB of body) would let
 # a client make the server buffer far more for nothing.
@@ -39,6 +40,10 @@ MAX_REQUEST_HEADER_BYTES = 64 * 1024
 MAX_REQUEST_BODY_BYTES = 64 * 1024
 # Characters kept as they are in the logged request target; everything else is percent-encoded.
 LOGGED_SAFE = "/?&=%+:;,@!$'()*~[]"
+# The logged target is cut after this many characters: a log line stays under PIPE_BUF (4096
+# bytes), which the system writes to a pipe in one piece, so the lines of worker processes
+# sharing stderr never interleave.
+LOGGED_TARGET_CHARS = 3000
 
 
 def create_app(config: Config | None = None, live: LiveIndex | None = None) -> Flask:
@@ -72,4 +77,7 @@ def logged_target() -> str:
     arrives decoded, and an id with %0a or %1b in it must not start a forged line or colour the
     terminal. One request, one line."""
     query = request.query_string.decode("latin-1")  # bytes as sent; never fails to decode
-    return quote(request.path + (f"?{query}" if query else ""), safe=LOGGED_SAFE)
+    target = quote(request.path + (f"?{query}" if query else ""), safe=LOGGED_SAFE)
+    if len(target) <= LOGGED_TARGET_CHARS:
+        return target
+    return f"{target[:LOGGED_TARGET_CHARS]}...+{len(target) - LOGGED_TARGET_CHARS}"
