@@ -1,0 +1,130 @@
+"""A build's per-document work, on every core: catalog documents -> their passages (read,
+chunked, tagged), embedded, given inferred objectives, and pre-analysed for the one writer
+(`search.segment`).
+
+Nothing of it depends on another document: tagging and inference look back only within a
+document, a passage's vector is its own text's. So the catalog is cut into runs of consecutive
+documents, and each run is prepared in a worker process (spawned: the parent may hold threads,
+and forking those is unsafe), which loads the model once (`model.load`, never downloading).
+The runs come back in catalog order, so the result is the one a single process gives
+(tests/test_parallel_build.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import TYPE_CHECKING, Any
+
+from .config import Config
+from .models import Document, Passage
+from .segment import Analysed, analyse
+
+if TYPE_CHECKING:
+    import numpy as np
+
+RUNS_PER_JOB = 4
+"""Runs per worker: enough that a worker with long documents does not hold up the others, and
+that progress moves; few enough that joining the runs' postings stays cheap."""
+
+Item = tuple[int, Document, Sequence[Passage] | None]
+"""A document to prepare: its order base (see `search.index.DOCUMENT_ORDER`), the document,
+and its passages when the caller has them already (else it is read and chunked)."""
+
+
+@dataclass
+class Prepared:
+    """A run of documents, prepared: passages in order, their vectors (rows, None without the
+    model), and their pre-analysed index documents."""
+
+    passages: list[Passage]
+    vectors: np.ndarray | None
+    analysed: Analysed
+
+
+def prepare(config: Config, items: Sequence[Item], *, with_model: bool, jobs: int,
+            progress: Callable[[int, int], None] | None = None) -> list[Prepared]:
+    """Prepare `items` in up to `jobs` processes; the runs in order. `with_model`: embed and
+    infer with the model (the caller found it loadable, so every worker uses it or none)."""
+    runs = _runs(items, 1 if jobs <= 1 else jobs * RUNS_PER_JOB)
+    done = 0
+    total = len(items)
+    if jobs <= 1 or len(runs) <= 1:
+        prepared = []
+        for run in runs:
+            prepared.append(prepare_run(config, run, with_model))
+            done += len(run)
+            if progress:
+                progress(done, total)
+        return prepared
+    results: list[Prepared | None] = [None] * len(runs)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=get_context("spawn"),
+                             initializer=_worker_started) as pool:
+        futures = {pool.submit(prepare_run, config, run, with_model): number
+                   for number, run in enumerate(runs)}
+        for future in as_completed(futures):
+            number = futures[future]
+            results[number] = future.result()
+            for _ in runs[number]:  # one call per document, as a progress bar counts them
+                done += 1
+                if progress:
+                    progress(done, total)
+    return [r for r in results if r is not None]
+
+
+def _runs(items: Sequence[Item], count: int) -> list[list[Item]]:
+    """`items` cut into at most `count` runs of consecutive items, as even as can be."""
+    count = max(1, min(count, len(items)))
+    size, extra = divmod(len(items), count)
+    runs: list[list[Item]] = []
+    start = 0
+    for number in range(count):
+        end = start + size + (number < extra)
+        runs.append(list(items[start:end]))
+        start = end
+    return [run for run in runs if run]
+
+
+def _worker_started() -> None:
+    # Each worker is one of `jobs` processes: the tokenizer's own threads would only compete.
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+
+def prepare_run(config: Config, run: Sequence[Item], with_model: bool) -> Prepared:
+    """Read, chunk, tag, embed, infer and analyse one run of documents (in a worker)."""
+    from . import corpus  # the readers and the chunker: loaded only when something is built
+    from .meaning import model
+    from .meaning.infer import infer
+    from .passages import chunk
+
+    chunked: list[Passage] = []
+    orders: list[int] = []
+    for base, document, known in run:
+        if known is None:
+            source = corpus.source_of(config, document)
+            known = chunk(document, source.text, source.blocks)
+        chunked.extend(known)
+        orders.extend(base + p.position for p in known)
+    encoder = model.load() if with_model else None
+    rows = encoder.embed([p.text for p in chunked]) if encoder is not None and chunked else None
+    passages = list(infer(chunked, rows, encoder))
+    return Prepared(passages, rows, analyse(passages, orders))
+
+
+def items(documents: Sequence[Document], known: Mapping[str, Sequence[Passage]],
+          document_order: int) -> list[Item]:
+    """The catalog's documents as items: the n-th document's passages ordered from
+    n x `document_order`."""
+    return [(number * document_order, document, known.get(document.id))
+            for number, document in enumerate(documents)]
+
+
+def joined_vectors(prepared: Sequence[Prepared]) -> Any:
+    """The runs' vectors as one array, in passage order (None without the model)."""
+    import numpy as np
+
+    parts = [p.vectors for p in prepared if p.vectors is not None]
+    return np.concatenate(parts) if parts else None

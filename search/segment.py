@@ -1,0 +1,274 @@
+"""Passages -> pre-analysed index documents -> one Whoosh segment, written in bulk.
+
+A build's passages are analysed where they are made (`analyse`, in the worker processes of
+`search.prepare`, a run of documents at a time): every field's postings in Whoosh's own encoding,
+the stemmed and the exact field from one tokenization of the text (`analysis.positions`), values
+that repeat from passage to passage (an objective's titles, a country, a section) analysed once.
+The one writer (`write`) then has no analysis left to do: it joins the runs' postings term by
+term and hands Whoosh's postings writer whole blocks of them, where `add_document` went through
+Whoosh's analyzers, its sorting pool and its postings writer once per posting (two million at 200
+reviews: over half of a build's time).
+
+The segment is the one `add_document` would have written, byte for byte
+(tests/test_segment.py): same terms, postings, blocks, lengths, stored fields and columns.
+"""
+
+from __future__ import annotations
+
+import functools
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh.fields import Schema
+from whoosh.formats import Positions
+from whoosh.index import Index
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from .analysis import language, positions
+from .models import Passage
+from .schema import EXACT_FIELD, ORDER_FIELD, schema, text_field, to_fields
+
+UNIQUE = frozenset({"id", ORDER_FIELD})
+"""Fields whose values never repeat: their analysis is not worth keeping."""
+
+
+Posting = tuple[int, float, bytes, int]
+"""A passage's number (from 0 in its run), the term's weight and encoded value in it, and the
+field's length (as Whoosh's reader gives it back: rounded to a byte)."""
+Postings = dict[tuple[str, bytes], list[Posting]]
+"""Each (field, term bytes)'s postings, in passage order."""
+
+
+PerDoc = tuple[list[tuple[str, Any, int]], Any]
+"""What the per-document writer gets for one passage: (field, stored value or None, length), in
+field-name order, for the fields with a stored value or a length; and its `order` column value."""
+
+
+@dataclass
+class Analysed:
+    """A run of consecutive passages, analysed: what the writer needs of each, and every term's
+    postings."""
+
+    docs: list[PerDoc] = field(default_factory=list)
+    postings: Postings = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+
+@functools.cache
+def _schema() -> Schema:
+    return schema()
+
+
+def analyse(passages: Sequence[Passage], orders: Sequence[int]) -> Analysed:
+    """The passages' index documents (`orders[i]` sorts passage i across documents),
+    pre-analysed."""
+    fields = _schema()
+    run = Analysed()
+    for docnum, (passage, order) in enumerate(zip(passages, orders, strict=True)):
+        values = to_fields(passage, order)
+        lang = language(passage.language)
+        stems, plains = positions(passage.text, lang)
+        fast = {text_field(lang): stems, EXACT_FIELD: plains}
+        perdoc: list[tuple[str, Any, int]] = []
+        for name in sorted(values):
+            value = values[name]
+            if value is None:
+                continue
+            fieldobj = fields[name]
+            length = 0
+            if fieldobj.indexed:
+                terms = fast.get(name)
+                length = (_add_positions(run.postings, name, docnum, terms) if terms is not None
+                          else _add(run.postings, name, docnum, _indexed(name, value),
+                                    fieldobj.scorable))
+            stored = value if fieldobj.stored else None
+            if stored is not None or length:
+                perdoc.append((name, stored, length))
+            if fieldobj.column_type and name != ORDER_FIELD:  # pragma: no cover
+                raise ValueError(f"{name}: only {ORDER_FIELD} may have a column")
+        run.docs.append((perdoc, fields[ORDER_FIELD].to_column_value(order)))
+    return run
+
+
+Items = Sequence[tuple[bytes, int, float, bytes]]
+"""(term bytes, frequency, weight, encoded value) of one field of one document: what Whoosh's
+`FieldType.index` gives."""
+
+
+def _add(postings: Postings, name: str, docnum: int, items: Items, scorable: bool) -> int:
+    length = sum(freq for _, freq, _, _ in items) if scorable else 0
+    # What Whoosh's writer reads back from the lengths column for each posting.
+    rounded = byte_to_length(length_to_byte(length)) if length else 0
+    for tbytes, _, weight, vbytes in items:
+        found = postings.get((name, tbytes))
+        if found is None:
+            postings[(name, tbytes)] = [(docnum, weight, vbytes, rounded)]
+        else:
+            found.append((docnum, weight, vbytes, rounded))
+    return length
+
+
+def _add_positions(postings: Postings, name: str, docnum: int,
+                   terms: dict[str, list[int]]) -> int:
+    """`_add` for a text field, from its terms' positions: the items Whoosh's `Positions`
+    format makes (weight: the frequency, each position having a boost of 1), made here."""
+    length = sum(map(len, terms.values()))
+    rounded = byte_to_length(length_to_byte(length)) if length else 0
+    for term, where in terms.items():
+        key = (name, term.encode("utf-8"))
+        posting = (docnum, float(len(where)),
+                   _once(where[0]) if len(where) == 1 else _encoded(tuple(where)), rounded)
+        found = postings.get(key)
+        if found is None:
+            postings[key] = [posting]
+        else:
+            found.append(posting)
+    return length
+
+
+_FORMAT = Positions()
+
+
+@functools.lru_cache(maxsize=100_000)
+def _encoded(where: tuple[int, ...]) -> bytes:
+    return _FORMAT.encode(list(where))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _once(position: int) -> bytes:
+    # Most terms occur once in a passage, at one of a few hundred positions.
+    return _FORMAT.encode([position])
+
+
+def _indexed(name: str, value: Any) -> Items:
+    if name in UNIQUE:
+        return list(_schema()[name].index(value))
+    return _indexed_repeating(name, value)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _indexed_repeating(name: str, value: Any) -> Items:
+    """A field value that recurs (an objective's titles, a country, a section), analysed once."""
+    return tuple(_schema()[name].index(value))
+
+
+def write(ix: Index, runs: Sequence[Analysed],
+          progress: Callable[[int, int], None] | None = None) -> None:
+    """Write `runs`, in order, as the one segment of the empty index `ix`; `progress(done,
+    total)` after each passage."""
+    fields = _schema()
+    writer = ix.writer(procs=1)
+    try:
+        if writer.segments:  # pragma: no cover - a fresh build only
+            raise ValueError("segment.write writes the first segment of an empty index")
+        _per_document(writer, fields, runs, progress)
+        _postings(writer, fields, runs)
+        writer.docnum = sum(len(run) for run in runs)
+        writer._added = True  # commit() then writes the segment, its postings already in it
+        writer.commit()
+    except BaseException:
+        from contextlib import suppress
+
+        from whoosh.writing import IndexingError
+
+        with suppress(IndexingError):
+            writer.cancel()
+        raise
+    finally:
+        ix.close()
+
+
+def _per_document(writer: Any, fields: Schema, runs: Sequence[Analysed],
+                  progress: Callable[[int, int], None] | None) -> None:
+    """Stored fields, lengths and the order column, as `add_document` gives them to the
+    per-document writer (in field-name order, so that stored fields pickle alike)."""
+    perdoc = writer.perdocwriter
+    column_type = fields[ORDER_FIELD].column_type
+    docnum = 0
+    total = sum(len(run) for run in runs)
+    for run in runs:
+        for entries, column in run.docs:
+            perdoc.start_doc(docnum)
+            for name, stored, length in entries:
+                perdoc.add_field(name, fields[name], stored, length)
+            perdoc.add_column_value(ORDER_FIELD, column_type, column)
+            perdoc.finish_doc()
+            docnum += 1
+            if progress:
+                progress(docnum, total)
+
+
+def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
+    """Every term's postings, in term order, the runs' joined: the run's numbers moved up by
+    the passages before it."""
+    offsets = []
+    base = 0
+    for run in runs:
+        offsets.append(base)
+        base += len(run)
+    keys = sorted({key for run in runs for key in run.postings})
+    out = writer.fieldwriter
+    current: str | None = None
+    for key in keys:
+        name, tbytes = key
+        if name != current:
+            if current is not None:
+                out.finish_field()
+            out.start_field(name, fields[name])
+            current = name
+        joined = _joined([(run.postings.get(key), offset) for run, offset in zip(runs, offsets,
+                                                                                 strict=True)])
+        out.start_term(tbytes)
+        _add_postings(out, joined)
+        out.finish_term()
+    if current is not None:
+        out.finish_field()
+
+
+def _joined(parts: Sequence[tuple[list[Posting] | None, int]]) -> list[Posting]:
+    joined: list[Posting] = []
+    for postings, offset in parts:
+        if postings is None:
+            continue
+        if not joined and not offset:
+            joined = postings
+        else:
+            joined = [*joined, *((n + offset, w, v, n_) for n, w, v, n_ in postings)]
+    return joined
+
+
+_BLOCKS = ("_blocklimit", "_ids", "_weights", "_values", "_maxweight", "_minlength",
+           "_maxlength", "_write_block", "_byteids")
+
+
+def _add_postings(out: Any, postings: list[Posting]) -> None:
+    """One term's postings into Whoosh's postings writer, a block at a time.
+
+    What `add_posting` does one posting at a time (fill a block of `blocklimit`, write it when
+    the next posting comes, keep the block's largest weight and its shortest and longest field
+    lengths), done per block on whole lists. Another Whoosh's writer, without these internals,
+    gets the postings one at a time."""
+    writer = out._postwriter
+    if not all(hasattr(writer, name) for name in _BLOCKS) or writer._byteids:
+        for docnum, weight, value, length in postings:
+            out.add(docnum, weight, value, length or None)
+        return
+    limit = writer._blocklimit
+    shared: dict[bytes, bytes] = {}
+    for start in range(0, len(postings), limit):
+        if start:
+            writer._write_block()  # as add_posting does when the next posting finds it full
+        docnums, weights, values, lengths = zip(*postings[start:start + limit], strict=True)
+        present = [n for n in lengths if n]
+        writer._ids = array("I", docnums)
+        writer._weights = array("f", weights)
+        # Equal values as one object: a block's pickle then writes each once (smaller files,
+        # and the same bytes however the values travelled from the workers).
+        writer._values = [shared.setdefault(v, v) for v in values if v]
+        writer._maxweight = max(0, *weights)
+        writer._minlength = min(present) if present else None
+        writer._maxlength = max(present) if present else 0
