@@ -53,6 +53,16 @@ class Analysed:
 
     docs: list[PerDoc] = field(default_factory=list)
     postings: Postings = field(default_factory=dict)
+    texts: dict[str, dict[str, list[Posting]]] = field(default_factory=dict)
+    """The text fields' postings, by field and term (a string: encoded once, when written)."""
+
+    def keyed(self) -> Postings:
+        """Every term's postings, by (field, term bytes)."""
+        found = dict(self.postings)
+        for name, terms in self.texts.items():
+            found.update(((name, term.encode("utf-8")), postings)
+                         for term, postings in terms.items())
+        return found
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -82,9 +92,10 @@ def analyse(passages: Sequence[Passage], orders: Sequence[int]) -> Analysed:
             length = 0
             if fieldobj.indexed:
                 terms = fast.get(name)
-                length = (_add_positions(run.postings, name, docnum, terms) if terms is not None
-                          else _add(run.postings, name, docnum, _indexed(name, value),
-                                    fieldobj.scorable))
+                length = (_add_positions(run.texts.setdefault(name, {}), docnum, terms)
+                          if terms is not None else
+                          _add(run.postings, name, docnum, _indexed(name, value),
+                               fieldobj.scorable))
             stored = value if fieldobj.stored else None
             if stored is not None or length:
                 perdoc.append((name, stored, length))
@@ -112,19 +123,24 @@ def _add(postings: Postings, name: str, docnum: int, items: Items, scorable: boo
     return length
 
 
-def _add_positions(postings: Postings, name: str, docnum: int,
+def _add_positions(postings: dict[str, list[Posting]], docnum: int,
                    terms: dict[str, list[int]]) -> int:
     """`_add` for a text field, from its terms' positions: the items Whoosh's `Positions`
     format makes (weight: the frequency, each position having a boost of 1), made here."""
     length = sum(map(len, terms.values()))
     rounded = byte_to_length(length_to_byte(length)) if length else 0
+    single = _SINGLE
     for term, where in terms.items():
-        key = (name, term.encode("utf-8"))
-        posting = (docnum, float(len(where)),
-                   _once(where[0]) if len(where) == 1 else _encoded(tuple(where)), rounded)
-        found = postings.get(key)
+        if len(where) == 1:
+            value = single.get(where[0])
+            if value is None:
+                value = single[where[0]] = _FORMAT.encode(where)
+            posting = (docnum, 1.0, value, rounded)
+        else:
+            posting = (docnum, float(len(where)), _encoded(tuple(where)), rounded)
+        found = postings.get(term)
         if found is None:
-            postings[key] = [posting]
+            postings[term] = [posting]
         else:
             found.append(posting)
     return length
@@ -138,10 +154,9 @@ def _encoded(where: tuple[int, ...]) -> bytes:
     return _FORMAT.encode(list(where))
 
 
-@functools.lru_cache(maxsize=100_000)
-def _once(position: int) -> bytes:
-    # Most terms occur once in a passage, at one of a few hundred positions.
-    return _FORMAT.encode([position])
+_SINGLE: dict[int, bytes] = {}
+"""The value of a term that occurs once, by its position: most terms of a passage, at one of a
+few hundred positions."""
 
 
 def _indexed(name: str, value: Any) -> Items:
@@ -210,7 +225,8 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
     for run in runs:
         offsets.append(base)
         base += len(run)
-    keys = sorted({key for run in runs for key in run.postings})
+    keyed = [run.keyed() for run in runs]
+    keys = sorted({key for postings in keyed for key in postings})
     out = writer.fieldwriter
     current: str | None = None
     for key in keys:
@@ -220,8 +236,8 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
                 out.finish_field()
             out.start_field(name, fields[name])
             current = name
-        joined = _joined([(run.postings.get(key), offset) for run, offset in zip(runs, offsets,
-                                                                                 strict=True)])
+        joined = _joined([(postings.get(key), offset)
+                          for postings, offset in zip(keyed, offsets, strict=True)])
         out.start_term(tbytes)
         _add_postings(out, joined)
         out.finish_term()
