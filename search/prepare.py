@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from .meaning.model import Encoder
 
-RUNS_PER_JOB = 4
+RUNS_PER_JOB = 2
 """Runs per worker: enough that a worker with long documents does not hold up the others, and
 that progress moves; few enough that joining the runs' postings stays cheap."""
 

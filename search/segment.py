@@ -229,6 +229,7 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
     keys = sorted({key for postings in keyed for key in postings})
     out = writer.fieldwriter
     current: str | None = None
+    bulk = False
     for key in keys:
         name, tbytes = key
         if name != current:
@@ -236,10 +237,15 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
                 out.finish_field()
             out.start_field(name, fields[name])
             current = name
+            bulk = _can_bulk(out._postwriter)
         joined = _joined([(postings.get(key), offset)
                           for postings, offset in zip(keyed, offsets, strict=True)])
         out.start_term(tbytes)
-        _add_postings(out, joined)
+        if bulk:
+            _add_blocks(out._postwriter, joined)
+        else:
+            for docnum, weight, value, length in joined:
+                out.add(docnum, weight, value, length or None)
         out.finish_term()
     if current is not None:
         out.finish_field()
@@ -261,18 +267,18 @@ _BLOCKS = ("_blocklimit", "_ids", "_weights", "_values", "_maxweight", "_minleng
            "_maxlength", "_write_block", "_byteids")
 
 
-def _add_postings(out: Any, postings: list[Posting]) -> None:
+def _can_bulk(writer: Any) -> bool:
+    """Whether Whoosh's postings writer is the one `_add_blocks` knows (the W3 codec's, in
+    whoosh3 and whoosh-reloaded); another gets the postings one at a time."""
+    return all(hasattr(writer, name) for name in _BLOCKS) and not writer._byteids
+
+
+def _add_blocks(writer: Any, postings: list[Posting]) -> None:
     """One term's postings into Whoosh's postings writer, a block at a time.
 
     What `add_posting` does one posting at a time (fill a block of `blocklimit`, write it when
     the next posting comes, keep the block's largest weight and its shortest and longest field
-    lengths), done per block on whole lists. Another Whoosh's writer, without these internals,
-    gets the postings one at a time."""
-    writer = out._postwriter
-    if not all(hasattr(writer, name) for name in _BLOCKS) or writer._byteids:
-        for docnum, weight, value, length in postings:
-            out.add(docnum, weight, value, length or None)
-        return
+    lengths), done per block on whole lists."""
     limit = writer._blocklimit
     shared: dict[bytes, bytes] = {}
     for start in range(0, len(postings), limit):
