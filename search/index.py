@@ -8,9 +8,12 @@ Layout of an index folder:
     builds/.tmp-*      a build in progress (removed when it fails or is superseded)
     .lock              held (flock) by the one process that is building
 
-A reader reads CURRENT once and opens that build; a build never touches a build in use, so a crash
-or Ctrl-C mid-build leaves the previous index answering. The manifest's fingerprint covers the
-corpus files, the catalog and the chunker, analysis and schema versions: any change rebuilds.
+A full build prepares documents on every core (`search.prepare`: read, chunk, tag, embed, infer,
+analyse) and writes them as one segment with one writer (`search.segment`), so that it is the
+same whatever the number of processes. A reader reads CURRENT once and opens that build; a build
+never touches a build in use, so a crash or Ctrl-C mid-build leaves the previous index answering.
+The manifest's fingerprint covers the corpus files, the catalog and the chunker, analysis and
+schema versions: any change rebuilds.
 """
 
 from __future__ import annotations
