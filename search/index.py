@@ -429,7 +429,7 @@ def damage_is_reported(build_dir: Path) -> Iterator[None]:
 def build(config: Config, *, force: bool = False, progress: Progress | None = None,
           jobs: int | None = None) -> Manifest:
     """Build the index aside and swap it in, in `jobs` processes (default: every core this
-    process may use); return its manifest.
+    process may use, one for a few documents); return its manifest.
 
     Unless `force`, a build that another process finished while we waited for the lock is kept.
     """
@@ -448,20 +448,18 @@ def _rebuild(config: Config, progress: Progress | None,
     """A full build: the documents prepared in `jobs` processes (`search.prepare`), their
     passages written by one writer as one segment (`search.segment`), so that rankings do not
     depend on how many processes made it."""
-    from .gather import cores
-    from .prepare import items, joined_vectors, prepare
+    from .prepare import default_jobs, items, joined_acronyms, joined_vectors, prepare
     from .segment import write
 
     documents = load_catalog(config.corpus)
     encoder = vectors.encoder_or_none()
     prepared = prepare(config, items(documents, already or {}, DOCUMENT_ORDER),
-                       with_model=encoder is not None, jobs=jobs or cores())
-    passages = [p for part in prepared for p in part.passages]
+                       with_model=encoder is not None, jobs=jobs or default_jobs(len(documents)))
 
     def fill(path: Path) -> dict[str, tuple[str, ...]]:
         write(whoosh_index.create_in(str(path), schema()), [p.analysed for p in prepared],
               progress)
-        return learn(p.text for p in passages)
+        return joined_acronyms(prepared)
 
     rows = joined_vectors(prepared) if encoder is not None else None
     return _publish(config, documents, fill, encoder, {}, rows=rows)

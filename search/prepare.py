@@ -32,6 +32,11 @@ RUNS_PER_JOB = 2
 """Runs per worker: enough that a worker with long documents does not hold up the others, and
 that progress moves; few enough that joining the runs' postings stays cheap."""
 
+FEW_DOCUMENTS = 16
+"""Below this many documents a build asked for no number of processes stays in its own: starting
+a worker (Python, Whoosh, numpy, the tokenizer and the model) costs about a second, more than a
+few reviews take to prepare."""
+
 Item = tuple[int, Document, Sequence[Passage] | None]
 """A document to prepare: its order base (see `search.index.DOCUMENT_ORDER`), the document,
 and its passages when the caller has them already (else it is read and chunked)."""
@@ -39,12 +44,13 @@ and its passages when the caller has them already (else it is read and chunked).
 
 @dataclass
 class Prepared:
-    """A run of documents, prepared: passages in order, their vectors (rows, None without the
-    model), and their pre-analysed index documents."""
+    """A run of documents, prepared: their passages' vectors (rows, None without the model),
+    pre-analysed index documents (which hold the passages, as stored), and the acronyms they
+    define. The passages themselves do not travel back: the writer needs nothing else of them."""
 
-    passages: list[Passage]
     vectors: np.ndarray | None
     analysed: Analysed
+    acronyms: dict[str, tuple[str, ...]]
 
 
 def prepare(config: Config, items: Sequence[Item], *, with_model: bool, jobs: int,
@@ -77,6 +83,14 @@ def prepare(config: Config, items: Sequence[Item], *, with_model: bool, jobs: in
     return [r for r in results if r is not None]
 
 
+def default_jobs(documents: int) -> int:
+    """The processes of a build of `documents` when none were asked for: every core this
+    process may use, or one for a few documents."""
+    from .gather import cores
+
+    return 1 if documents < FEW_DOCUMENTS else cores()
+
+
 def _runs(items: Sequence[Item], count: int) -> list[list[Item]]:
     """`items` cut into at most `count` runs of consecutive items, as even as can be."""
     count = max(1, min(count, len(items)))
@@ -98,6 +112,7 @@ def _worker_started() -> None:
 def prepare_run(config: Config, run: Sequence[Item], with_model: bool) -> Prepared:
     """Read, chunk, tag, embed, infer and analyse one run of documents (in a worker)."""
     from . import corpus  # the readers and the chunker: loaded only when something is built
+    from .acronyms import learn
     from .meaning import model
     from .meaning.infer import infer
     from .passages import chunk
@@ -114,7 +129,7 @@ def prepare_run(config: Config, run: Sequence[Item], with_model: bool) -> Prepar
     rows = _embedded(encoder, [p.text for p in chunked]) if encoder is not None and chunked \
         else None
     passages = list(infer(chunked, rows, encoder))
-    return Prepared(passages, rows, analyse(passages, orders))
+    return Prepared(rows, analyse(passages, orders), learn(p.text for p in passages))
 
 
 def _embedded(encoder: Encoder, texts: list[str]) -> np.ndarray:
@@ -140,6 +155,17 @@ def items(documents: Sequence[Document], known: Mapping[str, Sequence[Passage]],
     n x `document_order`."""
     return [(number * document_order, document, known.get(document.id))
             for number, document in enumerate(documents)]
+
+
+def joined_acronyms(prepared: Sequence[Prepared]) -> dict[str, tuple[str, ...]]:
+    """The runs' acronyms as `acronyms.learn` finds them over all passages in order: each
+    acronym's names in the order they are first defined."""
+    joined: dict[str, list[str]] = {}
+    for part in prepared:
+        for acronym, names in part.acronyms.items():
+            known = joined.setdefault(acronym, [])
+            known.extend(n for n in names if n not in known)
+    return {a: tuple(names) for a, names in joined.items()}
 
 
 def joined_vectors(prepared: Sequence[Prepared]) -> Any:

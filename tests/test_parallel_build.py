@@ -50,6 +50,7 @@ def _built(corpus: Path, index: Path, jobs: int) -> dict[str, Any]:
                                       filtered.facets)
     assert opened.vectors is not None
     return {"passages": [p.to_dict() for p in all_passages(opened)],
+            "acronyms": (opened.path / "acronyms.json").read_text(encoding="utf-8"),
             "answers": json.loads(json.dumps(answers)),
             "vectors": np.array(opened.vectors)}
 
@@ -59,6 +60,7 @@ def test_two_jobs_build_what_one_builds(corpus: Path, tmp_path: Path) -> None:
     two = _built(corpus, tmp_path / "two", 2)
     assert len(one["passages"]) > 200 and len({p["doc"] for p in one["passages"]}) == 5
     assert one["passages"] == two["passages"]
+    assert one["acronyms"] == two["acronyms"] and "IOM" in one["acronyms"]
     assert one["answers"] == two["answers"]
     assert any(hits for hits, _, _ in one["answers"].values())
     assert np.array_equal(one["vectors"], two["vectors"])
@@ -129,3 +131,18 @@ def test_an_empty_corpus_builds_an_empty_index(tmp_path: Path) -> None:
     manifest = build(Config(corpus, tmp_path / "index"), jobs=2)
     assert manifest.passages == 0
 
+
+
+def test_a_few_documents_are_built_without_workers(corpus: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unless --jobs asks for more, five reviews are prepared in the building process: starting
+    workers would cost more than it saves."""
+    import search.prepare as prepare_module
+
+    def no_pool(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(prepare_module, "ProcessPoolExecutor", no_pool)
+    assert build(Config(corpus, tmp_path / "index")).passages > 200
+    with pytest.raises(AssertionError, match="worker process"):
+        build(Config(corpus, tmp_path / "index"), force=True, jobs=2)

@@ -200,7 +200,8 @@ def serve_command(host: str, port: int, threads: int, config: Config) -> None:
 @click.option("--rebuild", is_flag=True, help="Rebuild even if the index is up to date.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256),
               help="Processes that read, chunk, tag, embed and analyse documents "
-                   "(default: one per core). The index is the same whatever the number.")
+                   "(default: one per core; one for fewer than 16 documents). The index is the "
+                   "same whatever the number.")
 @index_options
 def index_command(rebuild: bool, jobs: int | None, config: Config) -> None:
     """Build the index (aside, then swapped in) if it is missing, stale, or --rebuild is given."""
