@@ -40,6 +40,10 @@ Posting = tuple[int, float, bytes, int]
 field's length (as Whoosh's reader gives it back: rounded to a byte)."""
 Postings = dict[tuple[str, bytes], list[Posting]]
 """Each (field, term bytes)'s postings, in passage order."""
+Columns = tuple[array, array, list[bytes], array]
+"""A term's postings as columns: passage numbers (array "I"), weights (array "f", as Whoosh
+stores them), encoded values, field lengths (array "I"): a few bytes a posting where a tuple
+was about a hundred (a build of 1,000 reviews holds ten million of them at once)."""
 
 
 PerDoc = tuple[list[tuple[str, Any, int]], Any]
@@ -53,17 +57,8 @@ class Analysed:
     postings."""
 
     docs: list[PerDoc] = field(default_factory=list)
-    postings: Postings = field(default_factory=dict)
-    texts: dict[str, dict[str, list[Posting]]] = field(default_factory=dict)
-    """The text fields' postings, by field and term (a string: encoded once, when written)."""
-
-    def keyed(self) -> Postings:
-        """Every term's postings, by (field, term bytes)."""
-        found = dict(self.postings)
-        for name, terms in self.texts.items():
-            found.update(((name, term.encode("utf-8")), postings)
-                         for term, postings in terms.items())
-        return found
+    columns: dict[tuple[str, bytes], Columns] = field(default_factory=dict)
+    """Every term's postings, by (field, term bytes)."""
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -79,6 +74,9 @@ def analyse(passages: Sequence[Passage], orders: Sequence[int]) -> Analysed:
     pre-analysed."""
     fields = _schema()
     run = Analysed()
+    postings: Postings = {}
+    # The text fields' postings by field and term string: encoded once per term, at the end.
+    texts: dict[str, dict[str, list[Posting]]] = {}
     for docnum, (passage, order) in enumerate(zip(passages, orders, strict=True)):
         values = to_fields(passage, order)
         lang = language(passage.language)
@@ -93,17 +91,24 @@ def analyse(passages: Sequence[Passage], orders: Sequence[int]) -> Analysed:
             length = 0
             if fieldobj.indexed:
                 terms = fast.get(name)
-                length = (_add_positions(run.texts.setdefault(name, {}), docnum, terms)
+                length = (_add_positions(texts.setdefault(name, {}), docnum, terms)
                           if terms is not None else
-                          _add(run.postings, name, docnum, _indexed(name, value),
-                               fieldobj.scorable))
+                          _add(postings, name, docnum, _indexed(name, value), fieldobj.scorable))
             stored = value if fieldobj.stored else None
             if stored is not None or length:
                 perdoc.append((name, stored, length))
             if fieldobj.column_type and name != ORDER_FIELD:  # pragma: no cover
                 raise ValueError(f"{name}: only {ORDER_FIELD} may have a column")
         run.docs.append((perdoc, fields[ORDER_FIELD].to_column_value(order)))
+    for name, terms in texts.items():
+        postings.update(((name, term.encode("utf-8")), found) for term, found in terms.items())
+    run.columns = {key: _columns(found) for key, found in postings.items()}
     return run
+
+
+def _columns(postings: list[Posting]) -> Columns:
+    docnums, weights, values, lengths = zip(*postings, strict=True)
+    return array("I", docnums), array("f", weights), list(values), array("I", lengths)
 
 
 Items = Sequence[tuple[bytes, int, float, bytes]]
@@ -226,8 +231,8 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
     for run in runs:
         offsets.append(base)
         base += len(run)
-    keyed = [run.keyed() for run in runs]
-    keys = sorted({key for postings in keyed for key in postings})
+    keyed = [run.columns for run in runs]
+    keys = sorted({key for columns in keyed for key in columns})
     out = writer.fieldwriter
     current: str | None = None
     bulk = False
@@ -245,22 +250,24 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
         if bulk:
             _add_blocks(out._postwriter, joined)
         else:
-            for docnum, weight, value, length in joined:
+            for docnum, weight, value, length in zip(*joined, strict=True):
                 out.add(docnum, weight, value, length or None)
         out.finish_term()
     if current is not None:
         out.finish_field()
 
 
-def _joined(parts: Sequence[tuple[list[Posting] | None, int]]) -> list[Posting]:
-    joined: list[Posting] = []
-    for postings, offset in parts:
-        if postings is None:
-            continue
-        if not joined and not offset:
-            joined = postings
-        else:
-            joined = [*joined, *((n + offset, w, v, n_) for n, w, v, n_ in postings)]
+def _joined(parts: Sequence[tuple[Columns | None, int]]) -> Columns:
+    """The runs' columns of one term, each run's passage numbers moved up by its offset."""
+    present = [(columns, offset) for columns, offset in parts if columns is not None]
+    if len(present) == 1 and not present[0][1]:
+        return present[0][0]
+    joined: Columns = (array("I"), array("f"), [], array("I"))
+    for (docnums, weights, values, lengths), offset in present:
+        joined[0].extend(map(offset.__add__, docnums) if offset else docnums)
+        joined[1].extend(weights)
+        joined[2].extend(values)
+        joined[3].extend(lengths)
     return joined
 
 
@@ -274,24 +281,26 @@ def _can_bulk(writer: Any) -> bool:
     return all(hasattr(writer, name) for name in _BLOCKS) and not writer._byteids
 
 
-def _add_blocks(writer: Any, postings: list[Posting]) -> None:
+def _add_blocks(writer: Any, columns: Columns) -> None:
     """One term's postings into Whoosh's postings writer, a block at a time.
 
     What `add_posting` does one posting at a time (fill a block of `blocklimit`, write it when
     the next posting comes, keep the block's largest weight and its shortest and longest field
-    lengths), done per block on whole lists."""
+    lengths), done per block on whole columns."""
+    docnums, weights, values, lengths = columns
     limit = writer._blocklimit
     shared: dict[bytes, bytes] = {}
-    for start in range(0, len(postings), limit):
+    for start in range(0, len(docnums), limit):
         if start:
             writer._write_block()  # as add_posting does when the next posting finds it full
-        docnums, weights, values, lengths = zip(*postings[start:start + limit], strict=True)
-        present = [n for n in lengths if n]
-        writer._ids = array("I", docnums)
-        writer._weights = array("f", weights)
+        end = start + limit
+        present = [n for n in lengths[start:end] if n]
+        block_weights = weights[start:end]
+        writer._ids = docnums[start:end]
+        writer._weights = block_weights
         # Equal values as one object: a block's pickle then writes each once (smaller files,
         # and the same bytes however the values travelled from the workers).
-        writer._values = [shared.setdefault(v, v) for v in values if v]
-        writer._maxweight = max(0, *weights)
+        writer._values = [shared.setdefault(v, v) for v in values[start:end] if v]
+        writer._maxweight = max(0, *block_weights)
         writer._minlength = min(present) if present else None
         writer._maxlength = max(present) if present else 0
