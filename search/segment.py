@@ -235,7 +235,7 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
     keys = sorted({key for columns in keyed for key in columns})
     out = writer.fieldwriter
     current: str | None = None
-    bulk = False
+    bulk: bool | None = None
     for key in keys:
         name, tbytes = key
         if name != current:
@@ -243,10 +243,12 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
                 out.finish_field()
             out.start_field(name, fields[name])
             current = name
-            bulk = _can_bulk(out._postwriter)
+            bulk = None
         joined = _joined([(postings.get(key), offset)
                           for postings, offset in zip(keyed, offsets, strict=True)])
         out.start_term(tbytes)
+        if bulk is None:  # the postings writer's block exists once a term has started
+            bulk = _can_bulk(out._postwriter)
         if bulk:
             _add_blocks(out._postwriter, joined)
         else:
