@@ -29,8 +29,12 @@ if TYPE_CHECKING:
     from .meaning.model import Encoder
 
 RUNS_PER_JOB = 2
-"""Runs per worker: enough that a worker with long documents does not hold up the others, and
-that progress moves; few enough that joining the runs' postings stays cheap."""
+"""Runs per worker: enough that a worker with long documents does not hold up the others; few
+enough that joining the runs' postings stays cheap."""
+RUN_DOCUMENTS = 100
+"""At most this many documents in a run, in one process too: a run's postings wait as tuples
+until it is done (then as compact columns), and a run of 1,000 reviews held ten million of them
+(2 GB, and a build three times as long)."""
 
 FEW_DOCUMENTS = 16
 """Below this many documents a build asked for no number of processes stays in its own: starting
@@ -57,7 +61,8 @@ def prepare(config: Config, items: Sequence[Item], *, with_model: bool, jobs: in
             progress: Callable[[int, int], None] | None = None) -> list[Prepared]:
     """Prepare `items` in up to `jobs` processes; the runs in order. `with_model`: embed and
     infer with the model (the caller found it loadable, so every worker uses it or none)."""
-    runs = _runs(items, 1 if jobs <= 1 else jobs * RUNS_PER_JOB)
+    runs = _runs(items, max(1 if jobs <= 1 else jobs * RUNS_PER_JOB,
+                            -(-len(items) // RUN_DOCUMENTS)))
     done = 0
     total = len(items)
     if jobs <= 1 or len(runs) <= 1:
