@@ -406,8 +406,10 @@ def child_main(args: argparse.Namespace) -> int:
 
         if args.words_only:
             without_model()
+        # --build-jobs only when asked: the build of a version without it is measured too.
+        jobs = {"jobs": args.build_jobs[0]} if args.build_jobs else {}
         started = time.perf_counter()
-        manifest = build(Config(Path(args.corpus), Path(args.index)), force=True)
+        manifest = build(Config(Path(args.corpus), Path(args.index)), force=True, **jobs)
         result = {"seconds": time.perf_counter() - started, "passages": manifest.passages,
                   "model": manifest.model}
     elif args.child == "build" and args.system == "fts":
@@ -512,14 +514,18 @@ def words_index(config: Config) -> Path:
     return config.index.with_name(config.index.name + "-words")
 
 
-def full_builds(config: Config, rows_file: Path, db: Path, repeats: int) -> dict[str, Any]:
+def full_builds(config: Config, rows_file: Path, db: Path, repeats: int,
+                jobs: Sequence[int] = ()) -> dict[str, Any]:
     """Interleaved full builds, each in a fresh child that also reports its peak memory:
-    gcm-search with the model ("gcm", the default), without it ("words"), and FTS5."""
+    gcm-search with the model ("gcm", the default: one process per core), without it ("words"),
+    and FTS5; with `jobs`, also the default build in that many processes ("gcm -j N")."""
     commands = {
         "gcm": ["--system", "gcm", "--corpus", str(config.corpus), "--index", str(config.index)],
         WORDS: ["--system", "gcm", "--words-only", "--corpus", str(config.corpus),
                 "--index", str(words_index(config))],
         "fts": ["--system", "fts", "--rows", str(rows_file), "--db", str(db)],
+        **{f"gcm -j {n}": ["--system", "gcm", "--build-jobs", str(n), "--corpus",
+                           str(config.corpus), "--index", str(config.index)] for n in jobs},
     }
     series: dict[str, list[float]] = {name: [] for name in commands}
     peaks: dict[str, list[float]] = {name: [] for name in commands}
@@ -542,7 +548,38 @@ def full_builds(config: Config, rows_file: Path, db: Path, repeats: int) -> dict
     for system, name in models.items():
         figures[system]["model"] = name
     figures["peak_words_ratio"] = ratio(figures["gcm"]["peak_mib"], figures[WORDS]["peak_mib"])
+    for n in jobs:
+        figures[f"gcm -j {n}"]["ratio"] = ratio(figures[f"gcm -j {n}"]["median"],
+                                                figures["fts"]["median"])
     return figures
+
+
+def builds_only(sizes: Sequence[int], settings: Settings, jobs: Sequence[int]) -> dict[str, Any]:
+    """Just the full builds (`--builds-only`): per size, a corpus, then `full_builds`."""
+    import synthetic
+
+    from search.config import Config
+
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="gcm-perf-builds-") as scratch:
+        for documents in sizes:
+            work = Path(scratch) / f"n{documents}"
+            work.mkdir()
+            config = Config(work / "corpus", work / "index")
+            synthetic.generate(config.corpus, documents, settings.seed)
+            rows, _ = passage_rows(config)
+            rows_file = work / "passages.jsonl"
+            with open(rows_file, "w", encoding="utf-8") as out:
+                out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+            log(f"[{documents} documents] {len(rows)} passages: full builds")
+            figures = full_builds(config, rows_file, work / "fts.db", settings.repeats(documents),
+                                  jobs)
+            report[str(documents)] = figures
+            for system in ("gcm", *(f"gcm -j {n}" for n in jobs), WORDS, "fts"):
+                print(f"{documents} documents, {system}: median {figures[system]['median']:.2f} s"
+                      f" ({times(ratio(figures[system]['median'], figures['fts']['median']))} "
+                      f"FTS5), peak {figures[system]['peak_mib']:.0f} MiB")
+    return report
 
 
 def warm_queries(config: Config, db_path: Path, passes: int) -> dict[str, Any]:
@@ -1519,6 +1556,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--load-only", action="store_true",
                         help="only the web server under load, on the largest size: prints its "
                              "table and writes --json if given, never --out")
+    parser.add_argument("--builds-only", action="store_true",
+                        help="only the full builds (gcm-search with and without the model, "
+                             "FTS5); print them, write nothing")
+    parser.add_argument("--build-jobs", type=int, nargs="+", metavar="N",
+                        help="with --builds-only: also build in N processes (index --jobs N)")
     # Internal: what the child processes run.
     parser.add_argument("--child", choices=("build", "queries"), help=argparse.SUPPRESS)
     parser.add_argument("--system", choices=("gcm", "fts"), help=argparse.SUPPRESS)
@@ -1534,6 +1576,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--documents must be at least 1")
     if args.cold_runs < 1:
         parser.error("--cold-runs must be at least 1")
+    if args.build_jobs and any(n < 1 for n in args.build_jobs):
+        parser.error("--build-jobs must be at least 1")
     return args
 
 
@@ -1545,6 +1589,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings(quick=args.quick, seed=args.seed, passes=2 if args.quick else 4,
                         cold_runs=args.cold_runs,
                         load_seconds=QUICK_LOAD_SECONDS if args.quick else LOAD_SECONDS)
+    if args.builds_only:
+        builds = builds_only(sizes, settings, args.build_jobs or ())
+        if args.json:
+            args.json.write_text(json.dumps(builds, indent=1) + "\n", encoding="utf-8")
+        return 0
     shown = sys.argv[1:] if argv is None else list(argv)
     report: dict[str, Any] = {
         "command": shlex.join(["python", "bench/perf.py", *shown]),

@@ -40,6 +40,9 @@ COLD_RUNS = 10
 
 # (stage, path fragments): the first stage with a fragment in a function's file takes its time.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("embedding and inference (gcm-search, the tokenizer)",
+     ("search/meaning/", "search/prepare.py")),
+    ("pre-analysed postings, bulk writing (gcm-search)", ("search/segment.py",)),
     ("chunking and tagging (gcm-search)",
      ("search/passages.py", "search/blocks.py", "search/tagging.py", "search/sources/",
       "search/objectives.py", "search/catalog.py", "search/corpus.py")),
@@ -107,15 +110,23 @@ def profiled(work: Callable[[], Any]) -> tuple[pstats.Stats, float]:
 
 
 def floors(corpus: Path) -> dict[str, float]:
-    """What a build costs before Whoosh stores a posting, and FTS5's whole build, unprofiled."""
+    """What a build costs before Whoosh stores a posting, whole builds in one process and on
+    every core, and FTS5's whole build, unprofiled."""
     from search.analysis import exact, stemmed
     from search.config import Config
-    from search.index import load_passages
+    from search.gather import cores
+    from search.index import build, load_passages
 
+    timings: dict[str, float] = {"cores": float(cores())}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, jobs in (("build_one_process", 1), ("build_every_core", cores())):
+            started = time.perf_counter()
+            build(Config(corpus, Path(scratch) / name), force=True, jobs=jobs)
+            timings[name] = time.perf_counter() - started
     started = time.perf_counter()
     _, passages = load_passages(Config(corpus, corpus.parent / "unused-index"))
     chunked = time.perf_counter() - started
-    timings = {"passages": float(len(passages)), "chunk_and_tag": chunked}
+    timings.update({"passages": float(len(passages)), "chunk_and_tag": chunked})
     for name, analyzer in (("analyse_stemmed", stemmed()), ("analyse_exact", exact())):
         started = time.perf_counter()
         for passage in passages:
@@ -177,7 +188,8 @@ def run(documents: int, seed: int, passes: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
         corpus = synthetic.generate(Path(scratch) / "corpus", documents, seed)
         config = Config(corpus, Path(scratch) / "index")
-        build_stats, build_seconds = profiled(lambda: build(config, force=True))
+        # In this process (--jobs 1), so that the profile sees every stage of the work.
+        build_stats, build_seconds = profiled(lambda: build(config, force=True, jobs=1))
         opened = open_index(config, build_if_needed=False)
         for text, objective in perf.QUERIES:  # warm-up, as the benchmark does
             perf.gcm_query(opened, text, objective)
@@ -231,13 +243,15 @@ def markdown(report: dict[str, Any], cold: dict[str, float]) -> str:
         "the profiled total. cProfile slows Python about twofold; the floors below are timed "
         "without it.",
         "",
-        f"## Full build: {build['seconds']:.1f} s profiled",
+        f"## Full build: {build['seconds']:.1f} s profiled (one process: `--jobs 1`)",
         "",
         *stage_table(build["stages"]),
         "",
         *top_table(build["top"]),
         "",
-        "Floors, timed without the profiler, over the same passages:",
+        "Floors and whole builds, timed without the profiler, over the same passages (the "
+        "analyzers' floor is Whoosh's analyzers run separately over each passage, as the build "
+        "did before it tokenized once):",
         "",
         "| | seconds | x FTS5's whole build |",
         "|---|---:|---:|",
@@ -248,6 +262,10 @@ def markdown(report: dict[str, Any], cold: dict[str, float]) -> str:
         f"{analysis / fts:.1f}x |",
         f"| gcm-search: both, before Whoosh stores one posting | {before_whoosh:.2f} | "
         f"{before_whoosh / fts:.1f}x |",
+        f"| gcm-search: the whole build with vectors, one process (`index --jobs 1`) | "
+        f"{floor['build_one_process']:.2f} | {floor['build_one_process'] / fts:.1f}x |",
+        f"| gcm-search: the whole build with vectors, every core ({floor['cores']:.0f}) | "
+        f"{floor['build_every_core']:.2f} | {floor['build_every_core'] / fts:.1f}x |",
         "",
         f"## Query mix: {queries['count']} queries, {per_query:.1f} ms each profiled",
         "",

@@ -143,3 +143,24 @@ def _word_terms(word: str, lang: str) -> tuple[str, str]:
     stem = [("" if t.stopped else t.text) for t in stemmed(lang)(word, removestops=False)]
     plain = [t.text for t in exact()(word)]
     return stem[0], plain[0]
+
+
+def positions(text: str, lang: str = "en") -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """The positions of each term of `text` in the stemmed and in the exact field: what Whoosh's
+    two analyzers make of it, tokenized once (a build's analysis of every passage).
+
+    As `token_spans`: each word's two terms come from its cache. The stemmed field numbers its
+    positions with stop words left out (Whoosh's StopFilter renumbers), the exact field keeps
+    every word: StopFilter numbers the stemmed terms on from the first one's own position.
+    `tests/test_analysis.py` checks both against the analyzers themselves.
+    """
+    stems: dict[str, list[int]] = {}
+    plains: dict[str, list[int]] = {}
+    stem_position: int | None = None
+    for position, word in enumerate(_TOKENS.findall(text)):
+        stem, plain = _word_terms(word, lang)
+        if stem:
+            stem_position = position if stem_position is None else stem_position + 1
+            stems.setdefault(stem, []).append(stem_position)
+        plains.setdefault(plain, []).append(position)
+    return stems, plains

@@ -136,7 +136,7 @@ def add_many(config: Config, items: Sequence[Item], *, replace: bool = False, oc
                 if plans:
                     start_catalog(config.corpus)  # a missing folder is a corpus with no review
                     _remove_stale_temporaries(config)
-                    manifest = _commit(config, documents, list(plans.values()), indexing)
+                    manifest = _commit(config, documents, list(plans.values()), indexing, jobs)
                 outcomes.update({n: _outcome(p) for n, p in plans.items()})
     return [outcomes[n] for n in range(len(items))], manifest
 
@@ -292,7 +292,7 @@ def _failed(item: Item, error: GcmSearchError | str) -> Outcome:
 
 
 def _commit(config: Config, documents: tuple[Document, ...], plans: Sequence[_Plan],
-            indexing: Progress | None) -> Manifest:
+            indexing: Progress | None, jobs: int | None = None) -> Manifest:
     """Copy the files in, write the catalog once and update the index once; if any step fails,
     the folder and catalog go back to what they were."""
     replaced = {p.replaces.id: p for p in plans if p.replaces}
@@ -304,7 +304,7 @@ def _commit(config: Config, documents: tuple[Document, ...], plans: Sequence[_Pl
             return update(config, added=[p.document.id for p in plans],
                           replaced=list(replaced),
                           chunked={p.document.id: p.passages for p in plans},
-                          progress=indexing)
+                          progress=indexing, jobs=jobs)
         except BaseException:
             # All or nothing: "run it again" must not add the reviews twice (as name-2).
             try:

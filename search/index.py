@@ -8,9 +8,12 @@ Layout of an index folder:
     builds/.tmp-*      a build in progress (removed when it fails or is superseded)
     .lock              held (flock) by the one process that is building
 
-A reader reads CURRENT once and opens that build; a build never touches a build in use, so a crash
-or Ctrl-C mid-build leaves the previous index answering. The manifest's fingerprint covers the
-corpus files, the catalog and the chunker, analysis and schema versions: any change rebuilds.
+A full build prepares documents on every core (`search.prepare`: read, chunk, tag, embed, infer,
+analyse) and writes them as one segment with one writer (`search.segment`), so that it is the
+same whatever the number of processes. A reader reads CURRENT once and opens that build; a build
+never touches a build in use, so a crash or Ctrl-C mid-build leaves the previous index answering.
+The manifest's fingerprint covers the corpus files, the catalog and the chunker, analysis and
+schema versions: any change rebuilds.
 """
 
 from __future__ import annotations
@@ -291,9 +294,11 @@ def _matches(manifest: Manifest | None, wanted: str) -> bool:
 
 
 def open_index(
-    config: Config, *, build_if_needed: bool = True, progress: Progress | None = None
+    config: Config, *, build_if_needed: bool = True, progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> OpenIndex:
-    """Open the current build, building it first when it is missing or stale."""
+    """Open the current build, building it first (in `jobs` processes, default: every core)
+    when it is missing or stale."""
     wanted = fingerprint(config)
     opened = _open_current(config.index, wanted)
     if opened is not None:
@@ -301,7 +306,7 @@ def open_index(
     if not build_if_needed:
         raise IndexUnavailable(f"no up-to-date index in {config.index}",
                                "run `gcm-search index`")
-    build(config, progress=progress)
+    build(config, progress=progress, jobs=jobs)
     opened = _open_current(config.index, wanted, built_now=True)
     if opened is None:  # pragma: no cover - the corpus changed while we built
         raise IndexUnavailable("the corpus changed while the index was built", "run it again")
@@ -441,8 +446,10 @@ def damage_is_reported(build_dir: Path) -> Iterator[None]:
                                "run `gcm-search index --rebuild`") from exc
 
 
-def build(config: Config, *, force: bool = False, progress: Progress | None = None) -> Manifest:
-    """Build the index aside and swap it in; return its manifest.
+def build(config: Config, *, force: bool = False, progress: Progress | None = None,
+          jobs: int | None = None) -> Manifest:
+    """Build the index aside and swap it in, in `jobs` processes (default: every core this
+    process may use, one for a few documents); return its manifest.
 
     Unless `force`, a build that another process finished while we waited for the lock is kept.
     """
@@ -452,31 +459,41 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
             manifest = read_manifest(existing) if existing else None
             if manifest is not None and _matches(manifest, fingerprint(config)):
                 return manifest
-        return _rebuild(config, progress)
+        return _rebuild(config, progress, jobs=jobs)
 
 
 def _rebuild(config: Config, progress: Progress | None,
-             already: Mapping[str, Sequence[Passage]] | None = None) -> Manifest:
-    documents, chunked = _chunked(config, already)
-    passages, encoder, known = _understood(chunked)
+             already: Mapping[str, Sequence[Passage]] | None = None,
+             jobs: int | None = None) -> Manifest:
+    """A full build: the documents prepared in `jobs` processes (`search.prepare`), their
+    passages written by one writer as one segment (`search.segment`), so that rankings do not
+    depend on how many processes made it."""
+    from .prepare import default_jobs, items, joined_acronyms, joined_vectors, prepare
+    from .segment import write
+
+    documents = load_catalog(config.corpus)
+    encoder = vectors.encoder_or_none()
+    prepared = prepare(config, items(documents, already or {}, DOCUMENT_ORDER),
+                       with_model=encoder is not None, jobs=jobs or default_jobs(len(documents)))
 
     def fill(path: Path) -> dict[str, tuple[str, ...]]:
-        ix = whoosh_index.create_in(str(path), schema())
-        # One process: procs>1 changes BM25F statistics; rankings must not depend on the build.
-        _add(ix, passages, _order_base(passages), progress)
-        return learn(p.text for p in passages)
+        write(whoosh_index.create_in(str(path), schema()), [p.analysed for p in prepared],
+              progress)
+        return joined_acronyms(prepared)
 
-    return _publish(config, documents, fill, encoder, known)
+    rows = joined_vectors(prepared) if encoder is not None else None
+    return _publish(config, documents, fill, encoder, {}, rows=rows)
 
 
 def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] = (),
            replaced: Sequence[str] = (), chunked: Mapping[str, Sequence[Passage]] | None = None,
-           progress: Progress | None = None) -> Manifest:
+           progress: Progress | None = None, jobs: int | None = None) -> Manifest:
     """Bring the index in step with the corpus after documents were added, replaced (ids in
     both `added` and `replaced`) or removed. An addition touches only the new documents: the
     current build is copied aside, extended, and swapped in. A removal or a replacement, or a
     missing or older build, is a full build. `chunked`: the passages of documents the caller
-    has just read, by id, so they are not read again. Call it under `writing()`."""
+    has just read, by id, so they are not read again; `jobs`: the processes of a full build.
+    Call it under `writing()`."""
     current = current_build(config.index)
     manifest = read_manifest(current) if current else None
     documents = load_catalog(config.corpus)
@@ -488,7 +505,7 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
             replaced or stale:
         # A removal rebuilds: Whoosh keeps deleted passages in its BM25 statistics, and
         # scores must be those of the corpus as it is.
-        return _rebuild(config, progress, chunked)
+        return _rebuild(config, progress, chunked, jobs)
     from . import corpus
     from .passages import chunk
 
@@ -526,7 +543,9 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
 
 
 DOCUMENT_ORDER = 1_000_000
-"""Passage order = document number x this + position: documents in catalog order."""
+"""Passage order = document number x this + position: documents in catalog order. A full build
+numbers documents by their place in the catalog; an addition numbers the new ones on from the
+last."""
 
 
 def _order_base(passages: Sequence[Passage], start: int = 0) -> dict[str, int]:
@@ -575,11 +594,12 @@ def _learned(build_dir: Path) -> dict[str, tuple[str, ...]]:
 
 def _publish(config: Config, documents: tuple[Document, ...],
              fill: Callable[[Path], dict[str, tuple[str, ...]]], encoder: Encoder | None,
-             known: dict[str, Any], reuse: Path | None = None) -> Manifest:
+             known: dict[str, Any], reuse: Path | None = None, rows: Any = None) -> Manifest:
     """Make a build aside with `fill`, record its manifest, and swap it in atomically.
 
-    With the model, the build gets its vectors: those `known` by passage id, then those of the
-    `reuse` build (the one an addition extends), the rest embedded now."""
+    With the model, the build gets its vectors: `rows`, one per passage in the order `fill`
+    wrote them (a full build); else those `known` by passage id, then those of the `reuse`
+    build (the one an addition extends), the rest embedded now."""
     started = time.perf_counter()
     model_files = model.stamp()
     builds = config.index / BUILDS
@@ -592,8 +612,11 @@ def _publish(config: Config, documents: tuple[Document, ...],
             count = searcher.doc_count()
             write_facets(temporary, searcher)
             if encoder is not None:
-                vectors.write(temporary, searcher.reader(), encoder, known,
-                              vectors.previous(reuse))
+                if rows is not None and len(rows) == count:
+                    vectors.save(temporary, rows)
+                else:
+                    vectors.write(temporary, searcher.reader(), encoder, known,
+                                  vectors.previous(reuse))
                 tokens.write(temporary, encoder)
         (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
                                           encoding="utf-8")

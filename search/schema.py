@@ -105,8 +105,18 @@ def to_fields(passage: Passage, order: int) -> dict[str, Any]:
             f"objective {o.number} {o.short}. {o.title}."
             for o in (objective(n) for n in passage.objectives)
         ),
-        "record": json.dumps(passage.to_dict(), ensure_ascii=False),
+        "record": record(passage),
     }
+
+
+def record(passage: Passage) -> str:
+    """The passage as stored: `Passage.to_dict()` as JSON, made without `dataclasses.asdict`
+    (which deep-copies every value, a tenth of a build's analysis); tuples are JSON arrays."""
+    return json.dumps({name: getattr(passage, name) for name in _PASSAGE_FIELDS},
+                      ensure_ascii=False)
+
+
+_PASSAGE_FIELDS = tuple(Passage.__dataclass_fields__)
 
 
 def from_stored(stored: dict[str, Any]) -> Passage:

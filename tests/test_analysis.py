@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.analysis import exact, stemmed, terms, token_spans
+from search.analysis import exact, positions, stemmed, terms, token_spans
 from search.sources import Source
 
 
@@ -73,3 +73,29 @@ def test_token_spans_equal_the_analyzers_over_the_whole_text(japan_source: Sourc
     ]
     for text in samples:
         assert token_spans(text, lang) == _spans_by_whole_analyzers(text, lang)
+
+
+def _positions_by_analyzer(text: str, analyzer: object) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for token in analyzer(text, positions=True):  # type: ignore[operator]
+        found.setdefault(token.text, []).append(token.pos)
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+def test_positions_are_those_of_the_two_analyzers(japan_source: Source, lang: str) -> None:
+    """One tokenization gives both fields' terms and positions, stop words renumbered as
+    Whoosh's StopFilter does (from the first kept word's own position)."""
+    samples = [
+        japan_source.text,
+        "The the of and labour: 45,970 in the COVID-19 year.",  # starts with stop words
+        "L'État et la société: 1 234 réfugiés, 45,970 travailleurs (COVID-19) à l'OIM.",
+        "Las víctimas de trata; 12.5% más; «programa» de reintegración, año 2021-2022.",
+        "the of and",  # nothing but stop words
+        "",
+    ]
+    for text in samples:
+        stems, plains = positions(text, lang)
+        assert stems == _positions_by_analyzer(text, stemmed(lang))
+        assert plains == _positions_by_analyzer(text, exact())
+    assert positions("The labour of migrants", "en")[0] == {"labor": [1], "migrant": [2]}

@@ -26,6 +26,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 import search.index as index_module
+import search.segment as segment_module
 from search.config import Config
 from search.errors import GcmSearchError, IndexUnavailable
 from search.index import (
@@ -220,7 +221,7 @@ def test_crash_in_the_writer_keeps_the_previous_index(built: Config,
     """The same when the failure comes from turning passages into index documents."""
     before_answer = _answer(open_index(built))
     before = _current(built), _builds(built)
-    real = index_module.to_fields
+    real = segment_module.to_fields
     counter = itertools.count()
 
     def failing(p: Passage, order: int) -> dict[str, Any]:
@@ -228,7 +229,7 @@ def test_crash_in_the_writer_keeps_the_previous_index(built: Config,
             raise Boom("disk full")
         return real(p, order)
 
-    monkeypatch.setattr(index_module, "to_fields", failing)
+    monkeypatch.setattr(segment_module, "to_fields", failing)
     with pytest.raises(Boom):
         build(built, force=True)
     assert (_current(built), _builds(built)) == before
@@ -519,23 +520,23 @@ def test_single_writer_build_has_no_lock_left(built: Config) -> None:
 
 def _count_concurrent_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Wrap the index writer to record how many builds write at once (and slow it down)."""
-    real = index_module._add
+    real = segment_module.write
     state = {"active": 0}
     peaks: list[int] = []
     lock = threading.Lock()
 
-    def write(ix: Any, passages: list[Passage], bases: dict[str, int], progress: Any) -> None:
+    def write(ix: Any, runs: Any, progress: Any) -> None:
         with lock:
             state["active"] += 1
             peaks.append(state["active"])
         try:
             time.sleep(0.2)
-            real(ix, passages, bases, progress)
+            real(ix, runs, progress)
         finally:
             with lock:
                 state["active"] -= 1
 
-    monkeypatch.setattr(index_module, "_add", write)
+    monkeypatch.setattr(segment_module, "write", write)
     return peaks
 
 

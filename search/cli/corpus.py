@@ -50,7 +50,7 @@ from .app import (
 @click.option("--dry-run", is_flag=True,
               help="Read everything and show what would be added; change nothing.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256),
-              help="Files read at once (default: one per core).")
+              help="Files read at once, and processes of a full rebuild (default: one per core).")
 @json_option
 @index_options
 def add_command(paths: tuple[str, ...], manifest: str | None, country: str, year: int | None,
@@ -161,8 +161,12 @@ def documents_command(as_json: bool, config: Config) -> None:
 
 @main.command("index")
 @click.option("--rebuild", is_flag=True, help="Rebuild even if the index is up to date.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256),
+              help="Processes that read, chunk, tag, embed and analyse documents "
+                   "(default: one per core; one for fewer than 16 documents). The index is the "
+                   "same whatever the number.")
 @index_options
-def index_command(rebuild: bool, config: Config) -> None:
+def index_command(rebuild: bool, jobs: int | None, config: Config) -> None:
     """Build the index (aside, then swapped in) if it is missing, stale, or --rebuild is given."""
     with click.progressbar(length=0, label="Indexing passages", file=sys.stderr) as bar:
 
@@ -170,7 +174,7 @@ def index_command(rebuild: bool, config: Config) -> None:
             bar.length = total
             bar.update(1)
 
-        manifest = build(config, force=rebuild, progress=progress)
+        manifest = build(config, force=rebuild, progress=progress, jobs=jobs)
     # Not open_index(): an `add` waiting for the lock may already have changed the catalog,
     # and this build, though no longer fresh, was built and swapped in all the same.
     where = current_build(config.index)

@@ -118,6 +118,15 @@ def write(build_dir: Path, reader: IndexReader, encoder: Encoder, known: Known,
         np.save(out, rows, allow_pickle=False)
 
 
+def save(build_dir: Path, rows: np.ndarray) -> None:
+    """`rows`, one per document number, as the build's vectors (a full build, whose passages
+    were written in the order of their rows)."""
+    import numpy as np
+
+    with open(build_dir / VECTORS, "wb") as out:
+        np.save(out, np.asarray(rows, dtype=np.float32), allow_pickle=False)
+
+
 def of_passages(opened: OpenIndex, passages: Sequence[Passage]) -> np.ndarray | None:
     """The build's vector of each passage, in the passages' order (read by their document
     numbers); None for a build made without the model."""
