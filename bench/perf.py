@@ -823,6 +823,8 @@ def load_test(config: Config, scratch: Path, seconds: float, clients: int = CLIE
     servers' order alternating), so that a burst of other load on the machine hits each alike;
     then the resident memory of each worker process; always stop the servers. "ratios": p50
     with `clients` clients / p50 with one, by number of workers."""
+    from search.web.server import resident_mib  # /proc, as the server reports its workers
+
     servers: dict[int, tuple[subprocess.Popen[bytes], str]] = {}
     measured: dict[tuple[int, int], Hammered] = {}
     memory: dict[str, list[dict[str, float]]] = {}
@@ -891,17 +893,6 @@ def _cpu_seconds(server: subprocess.Popen[bytes]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def resident_mib(pid: int, field: str = "VmRSS") -> float:
-    """A process's resident memory (VmRSS; RssFile: the part that is pages of mapped files,
-    shared between processes) in MiB; 0 when it cannot be read."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    except OSError:
-        return 0.0
-    found = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
-    return int(found.group(1)) / 1024 if found else 0.0
 
 
 def _wait_for_server(server: subprocess.Popen[bytes], log_path: Path, timeout: float) -> str:

@@ -34,6 +34,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 import search.index as index_module
+import search.segment as segment_module
 from search.catalog import load_catalog, save_catalog
 from search.cli import main
 from search.collection import Given, add
@@ -277,8 +278,8 @@ def test_full_disk_during_a_rebuild(built: Config, expected: str, where: str,
     """The disk fills up at each write of a build: one line that says so, nothing left over,
     and the previous index still answers."""
     before = build_dir(built)
-    if where == "segment":
-        monkeypatch.setattr(index_module, "to_fields", enospc)
+    if where == "segment":  # mid-way through writing the postings (search/segment.py)
+        monkeypatch.setattr(segment_module, "_postings", enospc)
     elif where == "toc":  # whoosh3 closes a writer whose commit failed: cancel() must not hide why
         monkeypatch.setattr(SegmentWriter, "_commit_toc", enospc)
     elif where == "manifest":
