@@ -108,7 +108,7 @@ def text_lines(found: Sequence[Occurrence], width: int = DEFAULT_WIDTH,
     room = context_width(ids, width)
     lines = []
     for each in found:
-        cut = fitted(each, room)
-        lines.append(f"{each.passage_id:<{longest}}{GAP}{cut.left}{mark[0]}{cut.match}{mark[1]}"
-                     f"{cut.right}".rstrip())
+        shown = fitted(each, room)  # (not `cut`: that is the table's trim, above)
+        lines.append(f"{each.passage_id:<{longest}}{GAP}{shown.left}{mark[0]}{shown.match}"
+                     f"{mark[1]}{shown.right}".rstrip())
     return lines

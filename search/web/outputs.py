@@ -15,9 +15,8 @@ from werkzeug.wrappers import Response
 
 from .. import objectives as gcm
 from ..errors import BadInput
-from ..query import MAX_QUERY_CHARS
 from ..results import all_passages, compare, make_filters
-from .views import bp, document_search, flag_arg, opened, parse_search
+from .views import bp, compare_query, document_search, flag_arg, opened, parse_search
 
 if TYPE_CHECKING:
     from ..outputs.coverage import Coverage
@@ -55,9 +54,7 @@ def export_objective(number: int, fmt: str) -> Response:
 
     index = opened()
     gcm.objective(number)
-    query = request.args.get("q", "").strip()
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    query = compare_query()
     comparison = compare(index, number, query, per_country=None, stated=flag_arg("stated"))
     table = comparison_table(comparison, index.documents, _passage_link)
     about = comparison_about(comparison, index.manifest.built_at)

@@ -117,6 +117,14 @@ def parse_search(index: OpenIndex) -> Request:
                    int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT), mode=mode)
 
 
+def compare_query() -> str:
+    """The words a comparison narrows to (`q`), checked as a search's are."""
+    query = request.args.get("q", "").strip()
+    if len(query) > MAX_QUERY_CHARS:
+        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    return query
+
+
 def _active(filters: Filters) -> dict[str, list[str]]:
     """The search parameters of the current URL: the filters as the search checked them, each
     value once and in the form facets use (objective "trafficking" is 10, country "jpn" is
@@ -278,9 +286,7 @@ def objective_page(number: int) -> str:
     """One objective across countries, side by side: the compare view."""
     index = opened()
     objective = gcm.objective(number)
-    query = request.args.get("q", "").strip()
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    query = compare_query()
     per_country = int_arg("per", 10, 1, MAX_LIMIT)
     comparison = compare(index, number, query, per_country, flag_arg("stated"))
     countries = [{"country": column.label, "count": column.count,
@@ -339,9 +345,7 @@ def api_documents() -> Response:
 @bp.route("/api/compare/<int:number>")
 def api_compare(number: int) -> Response:
     gcm.objective(number)
-    query = request.args.get("q", "").strip()
-    if len(query) > MAX_QUERY_CHARS:
-        raise BadInput(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    query = compare_query()
     return jsonify(compare_dict(compare(opened(), number, query,
                                         int_arg("per", 10, 1, MAX_LIMIT), flag_arg("stated"))))
 
