@@ -94,6 +94,10 @@ DEFAULT_MODE = "hybrid"
 """What `search` does unless told otherwise (`Request.mode`, the CLI's --mode)."""
 WORDS = "words"
 """gcm-search by words alone (BM25F), the semantic layer's peer."""
+BUILD_FTS_GOAL = 20.0
+"""Issue 16: a full build, vectors included, within 20x of FTS5's at every size measured."""
+WARM_FTS_GOAL = 1.5
+"""Issue 16: warm query p50 and p95 within 1.5x of FTS5's at the largest size."""
 BUILD_GOAL = 1.25
 """The semantic layer's goals: a full build with the model at most 25% longer than without it;"""
 WARM_GOAL = 1.20
@@ -1317,15 +1321,17 @@ def goals(report: dict[str, Any]) -> list[str]:
     add_seconds = largest["add"]["gcm"]["median"]
     load = report.get("load") or {}
     checks: list[tuple[str, str, bool | None]] = [
-        (f"warm query p50 within 3x of FTS5 ({n} documents)",
-         times(largest["warm"]["ratios"]["p50"]), _at_most(largest["warm"]["ratios"]["p50"], 3)),
-        (f"warm query p95 within 5x ({n} documents)", times(largest["warm"]["ratios"]["p95"]),
-         _at_most(largest["warm"]["ratios"]["p95"], 5)),
+        *((f"full build (vectors included) within {BUILD_FTS_GOAL:.0f}x of FTS5 "
+           f"({figures['documents']:,} documents)", times(figures["build"]["ratio"]),
+           _at_most(figures["build"]["ratio"], BUILD_FTS_GOAL))
+          for _, figures in sorted(sizes.items(), key=lambda item: int(item[0]))),
+        *((f"warm query {p} within {WARM_FTS_GOAL}x of FTS5 ({n:,} documents)",
+           times(largest["warm"]["ratios"][p]), _at_most(largest["warm"]["ratios"][p],
+                                                         WARM_FTS_GOAL))
+          for p in ("p50", "p95")),
         ("cold CLI query on the bundled corpus within 3x", times(report["bundled"]["ratio"]),
          _at_most(report["bundled"]["ratio"], 3)),
         *floor_goals(report["bundled"]),
-        (f"full build within 10x ({n} documents)", times(largest["build"]["ratio"]),
-         _at_most(largest["build"]["ratio"], 10)),
         (f"adding one review to the {n}-document index under 3 s", duration(add_seconds),
          add_seconds < 3 if n >= 1000 else None),
         ("the server sustains the load with no failed request",
@@ -1434,7 +1440,8 @@ def markdown(report: dict[str, Any]) -> str:
     if load:
         lines += ["", f"## Web server under load ({report['load_documents']:,} documents)", "",
                   *load_table(load)]
-    lines += ["", "## Goals (issue 7, and the semantic layer's against words alone)", "",
+    lines += ["", "## Goals (issue 16; the add and the server of issue 7; the semantic layer's "
+                  "against words alone)", "",
               *goals(report), ""]
     return "\n".join(lines)
 

@@ -465,24 +465,25 @@ def build(config: Config, *, force: bool = False, progress: Progress | None = No
 def _rebuild(config: Config, progress: Progress | None,
              already: Mapping[str, Sequence[Passage]] | None = None,
              jobs: int | None = None) -> Manifest:
-    """A full build: the documents prepared in `jobs` processes (`search.prepare`), their
-    passages written by one writer as one segment (`search.segment`), so that rankings do not
-    depend on how many processes made it."""
+    """A full build: the documents prepared in `jobs` processes (`search.prepare`), each run of
+    them written as a segment by the process that prepared it (`search.segment`); rankings do
+    not depend on how many processes made it. `progress(done, total)` counts documents."""
     from .prepare import default_jobs, items, joined_acronyms, joined_vectors, prepare
-    from .segment import write
+    from .segment import join
 
     documents = load_catalog(config.corpus)
     encoder = vectors.encoder_or_none()
-    prepared = prepare(config, items(documents, already or {}, DOCUMENT_ORDER),
-                       with_model=encoder is not None, jobs=jobs or default_jobs(len(documents)))
 
-    def fill(path: Path) -> dict[str, tuple[str, ...]]:
-        write(whoosh_index.create_in(str(path), schema()), [p.analysed for p in prepared],
-              progress)
-        return joined_acronyms(prepared)
+    def fill(path: Path) -> Filled:
+        whoosh_index.create_in(str(path), schema()).close()
+        prepared = prepare(config, items(documents, already or {}, DOCUMENT_ORDER), path,
+                           with_model=encoder is not None,
+                           jobs=jobs or default_jobs(len(documents)), progress=progress)
+        join(path, [p.part for p in prepared if p.part is not None])
+        return Filled(joined_acronyms(prepared),
+                      joined_vectors(prepared) if encoder is not None else None)
 
-    rows = joined_vectors(prepared) if encoder is not None else None
-    return _publish(config, documents, fill, encoder, {}, rows=rows)
+    return _publish(config, documents, fill, encoder, {})
 
 
 def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] = (),
@@ -518,7 +519,7 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
         new.extend(chunk(document, source.text, source.blocks))
     new, encoder, known = _understood(new)
 
-    def fill(path: Path) -> dict[str, tuple[str, ...]]:
+    def fill(path: Path) -> Filled:
         shutil.rmtree(path)
         shutil.copytree(current, path)
         (path / MANIFEST).unlink()
@@ -537,7 +538,7 @@ def update(config: Config, *, added: Sequence[str] = (), removed: Sequence[str] 
         _add(ix, new, _order_base(new, start=base), progress)
         learned = _learned(path)
         learned.update(learn(p.text for p in new))
-        return learned
+        return Filled(learned)
 
     return _publish(config, documents, fill, encoder, known, reuse=current)
 
@@ -592,14 +593,23 @@ def _learned(build_dir: Path) -> dict[str, tuple[str, ...]]:
         return {}
 
 
+@dataclass
+class Filled:
+    """What a build's `fill` made besides its index: the acronyms its passages define, and (a
+    full build, with the model) its vectors, a row per passage in the index's order."""
+
+    acronyms: dict[str, tuple[str, ...]]
+    rows: Any = None
+
+
 def _publish(config: Config, documents: tuple[Document, ...],
-             fill: Callable[[Path], dict[str, tuple[str, ...]]], encoder: Encoder | None,
-             known: dict[str, Any], reuse: Path | None = None, rows: Any = None) -> Manifest:
+             fill: Callable[[Path], Filled], encoder: Encoder | None,
+             known: dict[str, Any], reuse: Path | None = None) -> Manifest:
     """Make a build aside with `fill`, record its manifest, and swap it in atomically.
 
-    With the model, the build gets its vectors: `rows`, one per passage in the order `fill`
-    wrote them (a full build); else those `known` by passage id, then those of the `reuse`
-    build (the one an addition extends), the rest embedded now."""
+    With the model, the build gets its vectors: those `fill` made (a full build); else those
+    `known` by passage id, then those of the `reuse` build (the one an addition extends), the
+    rest embedded now."""
     started = time.perf_counter()
     model_files = model.stamp()
     builds = config.index / BUILDS
@@ -607,7 +617,8 @@ def _publish(config: Config, documents: tuple[Document, ...],
     temporary = builds / f".tmp-{uuid.uuid4().hex[:12]}"
     try:
         temporary.mkdir(parents=True)
-        learned = fill(temporary)
+        filled = fill(temporary)
+        rows = filled.rows
         with whoosh_index.open_dir(str(temporary)).searcher() as searcher:
             count = searcher.doc_count()
             write_facets(temporary, searcher)
@@ -618,7 +629,7 @@ def _publish(config: Config, documents: tuple[Document, ...],
                     vectors.write(temporary, searcher.reader(), encoder, known,
                                   vectors.previous(reuse))
                 tokens.write(temporary, encoder)
-        (temporary / ACRONYMS).write_text(json.dumps(learned, indent=2, ensure_ascii=False),
+        (temporary / ACRONYMS).write_text(json.dumps(filled.acronyms, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
         manifest = Manifest(
             fingerprint=fingerprint(config),

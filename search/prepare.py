@@ -1,36 +1,41 @@
 """A build's per-document work, on every core: catalog documents -> their passages (read,
-chunked, tagged), embedded, given inferred objectives, and pre-analysed for the one writer
-(`search.segment`).
+chunked, tagged), embedded, given inferred objectives, analysed, and written as a segment of the
+build's index (`search.segment`).
 
 Nothing of it depends on another document: tagging and inference look back only within a
-document, a passage's vector is its own text's. So the catalog is cut into runs of consecutive
-documents, and each run is prepared in a worker process (spawned: the parent may hold threads,
-and forking those is unsafe), which loads the model once (`model.load`, never downloading).
-The runs come back in catalog order, so the result is the one a single process gives
-(tests/test_parallel_build.py).
+document, a passage's vector is its own text's, and Whoosh scores with the whole index's
+statistics, whatever its segments. So the catalog is cut into runs of consecutive documents, and
+each run is prepared in a worker process (spawned: the parent may hold threads, and forking those
+is unsafe), which loads the model once (`model.load`, never downloading) and writes the run's
+segment into a folder of its own. The parent joins the runs' segments in catalog order, so the
+index answers as the one a single process builds (tests/test_parallel_build.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Config
 from .models import Document, Passage
-from .segment import Analysed, analyse
+from .segment import analyse, write_part
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .meaning.model import Encoder
 
-RUNS_PER_JOB = 2
-"""Runs per worker: enough that a worker with long documents does not hold up the others; few
-enough that joining the runs' postings stays cheap."""
+RUNS_PER_JOB = 1
+"""Runs per worker, at least (the runs are also at most `RUN_DOCUMENTS` long): each run is a
+segment that every search goes through, and at 200 reviews four segments made a warm search a
+fifth slower than one."""
 RUN_DOCUMENTS = 100
 """At most this many documents in a run, in one process too: a run's postings wait as tuples
 until it is done (then as compact columns), and a run of 1,000 reviews held ten million of them
@@ -48,36 +53,40 @@ and its passages when the caller has them already (else it is read and chunked).
 
 @dataclass
 class Prepared:
-    """A run of documents, prepared: their passages' vectors (rows, None without the model),
-    pre-analysed index documents (which hold the passages, as stored), and the acronyms they
-    define. The passages themselves do not travel back: the writer needs nothing else of them."""
+    """A run of documents, prepared: the folder of the index holding their passages as one
+    segment (None if they have none), their passages' vectors (rows, None without the model),
+    and the acronyms they define. The passages themselves do not travel back: the index has them
+    all, as stored."""
 
+    part: Path | None
     vectors: np.ndarray | None
-    analysed: Analysed
     acronyms: dict[str, tuple[str, ...]]
 
 
-def prepare(config: Config, items: Sequence[Item], *, with_model: bool, jobs: int,
+def prepare(config: Config, items: Sequence[Item], into: Path, *, with_model: bool, jobs: int,
             progress: Callable[[int, int], None] | None = None) -> list[Prepared]:
-    """Prepare `items` in up to `jobs` processes; the runs in order. `with_model`: embed and
-    infer with the model (the caller found it loadable, so every worker uses it or none)."""
+    """Prepare `items` in up to `jobs` processes, each run's segment written into a folder of
+    `into`; the runs in order. `with_model`: embed and infer with the model (the caller found it
+    loadable, so every worker uses it or none)."""
     runs = _runs(items, max(1 if jobs <= 1 else jobs * RUNS_PER_JOB,
                             -(-len(items) // RUN_DOCUMENTS)))
+    parts = [into / f"part-{number:04d}" for number in range(len(runs))]
     done = 0
     total = len(items)
     if jobs <= 1 or len(runs) <= 1:
         prepared = []
-        for run in runs:
-            prepared.append(prepare_run(config, run, with_model))
-            done += len(run)
-            if progress:
-                progress(done, total)
+        for run, part in zip(runs, parts, strict=True):
+            prepared.append(prepare_run(config, run, with_model, part))
+            for _ in run:  # one call per document, as a progress bar counts them
+                done += 1
+                if progress:
+                    progress(done, total)
         return prepared
     results: list[Prepared | None] = [None] * len(runs)
     with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=get_context("spawn"),
                              initializer=_worker_started) as pool:
-        futures = {pool.submit(prepare_run, config, run, with_model): number
-                   for number, run in enumerate(runs)}
+        futures = {pool.submit(prepare_run, config, run, with_model, part): number
+                   for number, (run, part) in enumerate(zip(runs, parts, strict=True))}
         for future in as_completed(futures):
             number = futures[future]
             results[number] = future.result()
@@ -114,8 +123,28 @@ def _worker_started() -> None:
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
-def prepare_run(config: Config, run: Sequence[Item], with_model: bool) -> Prepared:
-    """Read, chunk, tag, embed, infer and analyse one run of documents (in a worker)."""
+def prepare_run(config: Config, run: Sequence[Item], with_model: bool, part: Path) -> Prepared:
+    """Read, chunk, tag, embed, infer, analyse and write one run of documents (in a worker),
+    its segment into the new folder `part`."""
+    with _collector_paused():
+        return _prepared(config, run, with_model, part)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused: a run allocates millions of postings, none of
+    them in a cycle, and the collector walked them all again and again (a third of analysing a
+    run). What a run makes is freed by reference counting as before."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _prepared(config: Config, run: Sequence[Item], with_model: bool, part: Path) -> Prepared:
     from . import corpus  # the readers and the chunker: loaded only when something is built
     from .acronyms import learn
     from .meaning import model
@@ -134,7 +163,9 @@ def prepare_run(config: Config, run: Sequence[Item], with_model: bool) -> Prepar
     rows = _embedded(encoder, [p.text for p in chunked]) if encoder is not None and chunked \
         else None
     passages = list(infer(chunked, rows, encoder))
-    return Prepared(rows, analyse(passages, orders), learn(p.text for p in passages))
+    if passages:
+        write_part(part, analyse(passages, orders))
+    return Prepared(part if passages else None, rows, learn(p.text for p in passages))
 
 
 def _embedded(encoder: Encoder, texts: list[str]) -> np.ndarray:

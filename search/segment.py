@@ -1,13 +1,19 @@
-"""Passages -> pre-analysed index documents -> one Whoosh segment, written in bulk.
+"""Passages -> pre-analysed index documents -> Whoosh segments, written in bulk.
 
 A build's passages are analysed where they are made (`analyse`, in the worker processes of
 `search.prepare`, a run of documents at a time): every field's postings in Whoosh's own encoding,
 the stemmed and the exact field from one tokenization of the text (`analysis.positions`), values
 that repeat from passage to passage (an objective's titles, a country, a section) analysed once.
-The one writer (`write`) then has no analysis left to do: it joins the runs' postings term by
-term and hands Whoosh's postings writer whole blocks of them, where `add_document` went through
-Whoosh's analyzers, its sorting pool and its postings writer once per posting (two million at 200
-reviews: over half of a build's time).
+The writer (`write`) then has no analysis left to do: it hands Whoosh's postings writer whole
+blocks of each term's postings, where `add_document` went through Whoosh's analyzers, its sorting
+pool and its postings writer once per posting (two million at 200 reviews: over half of a build's
+time).
+
+Each run is written as a segment of its own, by the worker that made it (`write_part`), and the
+build's index lists the runs' segments in order (`join`): the writing (pickling, compressing) is
+spread over every core too, and the parent process only moves files. Whoosh scores with the
+statistics of the whole index, not of a segment, so rankings do not depend on how the passages
+were cut into segments (tests/test_parallel_build.py).
 
 The segment holds what `add_document` would have written (tests/test_parallel_build.py): the
 same terms, postings, blocks, lengths, stored fields and columns, so the same scores. Only its
@@ -17,12 +23,17 @@ postings file is smaller: equal position values within a block are pickled once.
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from whoosh import index as whoosh_index
 from whoosh.fields import Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -30,6 +41,9 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from .analysis import language, positions
 from .models import Passage
 from .schema import EXACT_FIELD, ORDER_FIELD, schema, text_field, to_fields
+
+INDEX_NAME = "MAIN"
+"""The name Whoosh gives an index's files when none is asked for (`MAIN_<segment id>.seg`)."""
 
 UNIQUE = frozenset({"id", ORDER_FIELD})
 """Fields whose values never repeat: their analysis is not worth keeping."""
@@ -201,6 +215,38 @@ def write(ix: Index, runs: Sequence[Analysed],
         raise
     finally:
         ix.close()
+
+
+def write_part(folder: Path, run: Analysed) -> None:
+    """`run` as the one segment of a new index in `folder` (a part of a build, see `join`)."""
+    folder.mkdir()
+    write(whoosh_index.create_in(str(folder), _schema()), [run])
+
+
+def join(folder: Path, parts: Sequence[Path]) -> None:
+    """The segments of the indexes in `parts`, in order, as the segments of the empty index in
+    `folder` (the parts' files are moved into it, and the parts removed).
+
+    Whoosh names a segment's files after its index and a random id (`MAIN_3kx0q2vw9a1c.seg`), so
+    they keep their names; its table of contents (a pickled list of segments, with their
+    passage counts) is written once, listing them all."""
+    storage = FileStorage(str(folder))
+    toc = whoosh_index.TOC.read(storage, INDEX_NAME)
+    segments = list(toc.segments)
+    if segments:  # pragma: no cover - `search.prepare` joins into a fresh index
+        raise ValueError("segment.join joins into an empty index")
+    for part in parts:
+        found = whoosh_index.TOC.read(FileStorage(str(part)), INDEX_NAME)
+        for segment in found.segments:
+            prefix = f"{segment.segment_id()}."
+            for name in os.listdir(part):
+                if name.startswith(prefix):
+                    os.replace(part / name, folder / name)
+            segments.append(segment)
+        shutil.rmtree(part)
+    whoosh_index.TOC(toc.schema, segments, toc.generation + 1).write(
+        storage, INDEX_NAME)
+    (folder / whoosh_index.TOC._filename(INDEX_NAME, toc.generation)).unlink()
 
 
 def _per_document(writer: Any, fields: Schema, runs: Sequence[Analysed],

@@ -91,3 +91,20 @@ def test_a_corpus_from_a_missing_folder_to_two_reviews_and_back_to_empty(tmp_pat
         removed = gcm(env, tmp_path, "remove", doc_id)
         assert removed.returncode == 0, removed.stderr
         life(left)
+
+
+def test_a_corpus_and_index_named_relative_to_where_the_user_is(tmp_path: Path) -> None:
+    """`--corpus reviews --index-dir idx`, as typed in a folder: every part of the build is found
+    again from there (the token table once took a relative path for an error)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GCM_SEARCH_")}
+    shutil.copy(next(CORPUS.glob("*.txt")), tmp_path / "review.txt")
+    where = ("--corpus", "reviews", "--index-dir", "idx")
+    added = gcm(env, tmp_path, "add", "review.txt", "--country", "Japan", "--year", "2022", *where)
+    assert added.returncode == 0, added.stderr
+    for step in ("added", "rebuilt"):
+        found = gcm(env, tmp_path, "search", "cash sent to families abroad", "--json", *where)
+        assert (found.returncode, found.stderr) == (0, ""), step
+        data = json.loads(found.stdout)
+        assert data["mode"] == "hybrid" and data["total"] > 0, step
+        rebuilt = gcm(env, tmp_path, "index", "--rebuild", *where)
+        assert rebuilt.returncode == 0, rebuilt.stderr

@@ -37,6 +37,18 @@ def test_vectors_equal_wordllamas_own(encoder: model.Encoder) -> None:
     np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-6)
 
 
+def test_a_builds_batch_gets_the_vectors_a_query_gets(encoder: model.Encoder) -> None:
+    """A batch of many tokens is pooled from the whole table read as float32, a query's few from
+    the mapped float16 file: the same vectors, to the bit."""
+    texts = [f"{t} {n}" for n in range(400) for t in TEXTS if t]
+    ids = encoder.token_ids(texts)
+    assert sum(map(len, ids)) >= model.WHOLE_TABLE_TOKENS
+    batch = encoder.embed_ids(ids)
+    assert "whole_table" in vars(encoder)  # the batch took the other path
+    one_by_one = np.concatenate([encoder.embed_ids([i]) for i in ids])
+    assert np.array_equal(batch, one_by_one)
+
+
 def test_vectors_are_unit_rows_and_empty_text_is_zero(encoder: model.Encoder) -> None:
     vectors = encoder.embed(TEXTS)
     assert vectors.shape == (len(TEXTS), model.DIM) and vectors.dtype == np.float32

@@ -1,6 +1,7 @@
-"""A build on every core is the build of one process: `--jobs 2` and `--jobs 1` over a small
-synthetic corpus give the same passages, search results (ids and scores), facets and vectors;
-and the bulk writer (`search.segment`) writes what Whoosh's `add_document` writes."""
+"""A build on every core is the build of one process: `--jobs 2` (its runs written as segments
+by two workers) and `--jobs 1` (one segment) over a small synthetic corpus give the same
+passages, search results (ids and scores), facets and vectors; and the bulk writer
+(`search.segment`) writes what Whoosh's `add_document` writes."""
 
 from __future__ import annotations
 
@@ -50,7 +51,10 @@ def _built(corpus: Path, index: Path, jobs: int) -> dict[str, Any]:
     answers["objective 10 filter"] = ([h.passage.id for h in filtered.hits], filtered.total,
                                       filtered.facets)
     assert opened.vectors is not None
-    return {"passages": [p.to_dict() for p in all_passages(opened)],
+    with opened.searching() as searcher:
+        segments = len(list(searcher.leaf_searchers()))
+    return {"segments": segments,
+            "passages": [p.to_dict() for p in all_passages(opened)],
             "acronyms": (opened.path / "acronyms.json").read_text(encoding="utf-8"),
             "answers": json.loads(json.dumps(answers)),
             "vectors": np.array(opened.vectors)}
@@ -60,6 +64,8 @@ def test_two_jobs_build_what_one_builds(corpus: Path, tmp_path: Path) -> None:
     one = _built(corpus, tmp_path / "one", 1)
     two = _built(corpus, tmp_path / "two", 2)
     assert len(one["passages"]) > 200 and len({p["doc"] for p in one["passages"]}) == 5
+    # Each worker wrote its runs as segments of their own: the scores are the same all the same.
+    assert one["segments"] == 1 and two["segments"] > 1
     assert one["passages"] == two["passages"]
     assert one["acronyms"] == two["acronyms"] and "IOM" in one["acronyms"]
     assert one["answers"] == two["answers"]

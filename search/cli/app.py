@@ -187,7 +187,7 @@ def build_progress() -> Callable[[int, int], None]:
         if bar is None:
             click.echo("Building the search index (first use, or the corpus changed)...",
                        err=True)
-            bar = click.progressbar(length=total, label="Indexing passages", file=sys.stderr)
+            bar = click.progressbar(length=total, label="Indexing documents", file=sys.stderr)
             bar.__enter__()
         bar.update(1)
         if done == total:

@@ -80,7 +80,7 @@ def add_command(paths: tuple[str, ...], manifest: str | None, country: str, year
     outcomes, built = collection.add_many(
         config, items, replace=replace, ocr=ocr, dry_run=dry_run, jobs=jobs,
         reading=progress_bar("Reading files") if len(items) > 1 else None,
-        indexing=progress_bar("Indexing passages"))
+        indexing=progress_bar("Indexing"))
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         echo_json({"files": [o.to_dict() for o in outcomes], "dry_run": dry_run,
@@ -168,7 +168,7 @@ def documents_command(as_json: bool, config: Config) -> None:
 @index_options
 def index_command(rebuild: bool, jobs: int | None, config: Config) -> None:
     """Build the index (aside, then swapped in) if it is missing, stale, or --rebuild is given."""
-    with click.progressbar(length=0, label="Indexing passages", file=sys.stderr) as bar:
+    with click.progressbar(length=0, label="Indexing documents", file=sys.stderr) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.length = total

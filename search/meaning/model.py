@@ -37,6 +37,10 @@ HINT = "reinstall it (pip install --force-reinstall wordllama), or search with -
 # Token ids, a few hundred per passage, are pooled in batches so that a build's gather of rows
 # (tokens x 256 floats) stays a few megabytes.
 BATCH = 256
+WHOLE_TABLE_TOKENS = 10_000
+"""From this many tokens in a batch, `Encoder.embed_ids` reads the whole table (about 10 ms,
+once per process, won back after some 25,000 tokens): a build's batches of passages, never a
+query's words."""
 
 
 @dataclass(frozen=True)
@@ -79,18 +83,33 @@ class Encoder:
         """`embed` for texts already turned into token ids."""
         import numpy as np
 
+        # Many tokens (a build's batch) are gathered from the table read whole as float32:
+        # gathering float16 rows and summing them as float32 took twice as long, for the same
+        # sums to the bit (float16 -> float32 is exact, and the rows are added in the same
+        # order). A query's few tokens are read from the mapped file.
+        tokens = sum(map(len, texts))
+        table = self.whole_table if tokens >= WHOLE_TABLE_TOKENS else self.table
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, token_ids in enumerate(texts):
             if token_ids:
-                out[row] = self.pool(token_ids)
+                out[row] = self.pool(token_ids, table)
         return normalise(out)
 
-    def pool(self, token_ids: list[int]) -> np.ndarray:
-        """The mean of the tokens' rows (ids past the table are clamped, as WordLlama does)."""
+    def pool(self, token_ids: list[int], table: np.ndarray | None = None) -> np.ndarray:
+        """The mean of the tokens' rows (ids past the table are clamped, as WordLlama does),
+        from `table` (the model's, or the same as `whole_table`)."""
         import numpy as np
 
-        ids = np.clip(np.asarray(token_ids, dtype=np.int64), 0, self.table.shape[0] - 1)
-        return self.table[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+        table = self.table if table is None else table
+        ids = np.clip(np.asarray(token_ids, dtype=np.int64), 0, table.shape[0] - 1)
+        return table[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+
+    @functools.cached_property
+    def whole_table(self) -> np.ndarray:
+        """The table read whole, as float32 (32 MB): for embedding many texts at once."""
+        import numpy as np
+
+        return np.asarray(self.table, dtype=np.float32)
 
 
 def normalise(rows: np.ndarray) -> np.ndarray:

@@ -66,7 +66,7 @@ def _model_of(path: Path) -> str | None:
     import sqlite3
 
     try:
-        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
         try:
             return str(db.execute("SELECT name FROM model").fetchone()[0])
         finally:
@@ -115,7 +115,7 @@ class Table:
 
         self.path = path
         try:
-            self._db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True,
+            self._db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
                                        check_same_thread=False)
             self._db.execute("SELECT count(*) FROM special").fetchone()  # opens the file now
         except sqlite3.Error as exc:  # reported as a damaged build, like Whoosh's errors
