@@ -51,7 +51,7 @@ from .config import Config
 from .errors import CorpusError, IndexUnavailable
 from .meaning import model, tokens, vectors
 from .models import Document, Passage
-from .postings import write_facets
+from .postings import FacetPostings, read_facets, write_facets
 from .schema import ORDER_FIELD, SCHEMA_VERSION, schema, to_fields, weighting
 from .versions import CHUNKER_VERSION
 
@@ -468,7 +468,14 @@ def _rebuild(config: Config, progress: Progress | None,
     """A full build: the documents prepared in `jobs` processes (`search.prepare`), each run of
     them written as a segment by the process that prepared it (`search.segment`); rankings do
     not depend on how many processes made it. `progress(done, total)` counts documents."""
-    from .prepare import default_jobs, items, joined_acronyms, joined_vectors, prepare
+    from .prepare import (
+        default_jobs,
+        items,
+        joined_acronyms,
+        joined_facets_of,
+        joined_vectors,
+        prepare,
+    )
     from .segment import join
 
     documents = load_catalog(config.corpus)
@@ -481,7 +488,8 @@ def _rebuild(config: Config, progress: Progress | None,
                            jobs=jobs or default_jobs(len(documents)), progress=progress)
         join(path, [p.part for p in prepared if p.part is not None])
         return Filled(joined_acronyms(prepared),
-                      joined_vectors(prepared) if encoder is not None else None)
+                      joined_vectors(prepared) if encoder is not None else None,
+                      joined_facets_of(prepared))
 
     return _publish(config, documents, fill, encoder, {})
 
@@ -600,6 +608,8 @@ class Filled:
 
     acronyms: dict[str, tuple[str, ...]]
     rows: Any = None
+    facets: FacetPostings | None = None
+    """The facets of a full build, from its runs (else read from the index)."""
 
 
 def _publish(config: Config, documents: tuple[Document, ...],
@@ -621,14 +631,15 @@ def _publish(config: Config, documents: tuple[Document, ...],
         rows = filled.rows
         with whoosh_index.open_dir(str(temporary)).searcher() as searcher:
             count = searcher.doc_count()
-            write_facets(temporary, searcher)
+            write_facets(temporary, filled.facets if filled.facets is not None
+                         else read_facets(searcher))
             if encoder is not None:
                 if rows is not None and len(rows) == count:
                     vectors.save(temporary, rows)
                 else:
                     vectors.write(temporary, searcher.reader(), encoder, known,
                                   vectors.previous(reuse))
-                tokens.write(temporary, encoder)
+                _write_tokens(temporary, encoder, current_build(config.index))
         (temporary / ACRONYMS).write_text(json.dumps(filled.acronyms, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
         manifest = Manifest(
@@ -664,6 +675,23 @@ def _publish(config: Config, documents: tuple[Document, ...],
     # Readers that opened the previous build may still be using it; older ones go.
     _prune(builds, keep={final.name, previous.name if previous else ""})
     return manifest
+
+
+def _write_tokens(build_dir: Path, encoder: Encoder, current: Path | None) -> None:
+    """The model's token table in `build_dir`: the current build's, linked (builds never change
+    a file), when it is this model's and as it was built, since the table is the model's alone
+    (writing it again took half a second); else written."""
+    path = build_dir / tokens.TOKENS
+    manifest = read_manifest(current) if current is not None and not path.exists() else None
+    if current is not None and manifest is not None and manifest.model == encoder.name and \
+            manifest.model_files == model.stamp():
+        try:
+            _check_files(current, manifest, only=tokens.TOKENS)
+            os.link(current / tokens.TOKENS, path)
+            return
+        except (IndexUnavailable, OSError):
+            pass  # damaged, or a file system without links: written anew
+    tokens.write(build_dir, encoder)
 
 
 def write_error(index_dir: Path, exc: OSError) -> IndexUnavailable:

@@ -19,7 +19,7 @@ import pickle
 import sys
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -387,5 +387,29 @@ def read_facets(searcher: Searcher) -> FacetPostings:
     return found
 
 
-def write_facets(build_dir: Path, searcher: Searcher) -> None:
-    (build_dir / FACETS_FILE).write_bytes(pickle.dumps(read_facets(searcher), protocol=4))
+def run_facets(postings: Mapping[tuple[str, bytes], Sequence[int]]) -> FacetPostings:
+    """`read_facets` for a run of passages not yet in an index (a build's worker), from their
+    passage numbers (from 0 in the run) by field and term bytes."""
+    found: FacetPostings = {}
+    for name, fieldname in FACETS.items():
+        values = sorted((term, numbers) for (field, term), numbers in postings.items()
+                        if field == fieldname and term)
+        found[name] = [(term.decode("utf-8"), bits(numbers)) for term, numbers in values]
+    return found
+
+
+def joined_facets(runs: Sequence[tuple[FacetPostings, int]]) -> FacetPostings:
+    """The facets of runs of passages, each run's passages moved up by its offset: those
+    `read_facets` finds in the index the runs make (values in term order, as Whoosh's terms)."""
+    joined: dict[str, dict[str, Bits]] = {name: {} for name in FACETS}
+    for facets, offset in runs:
+        for name, values in facets.items():
+            into = joined[name]
+            for text, found in values:
+                into[text] = into.get(text, 0) | found << offset
+    return {name: sorted(values.items(), key=lambda value: value[0].encode("utf-8"))
+            for name, values in joined.items()}
+
+
+def write_facets(build_dir: Path, facets: FacetPostings) -> None:
+    (build_dir / FACETS_FILE).write_bytes(pickle.dumps(facets, protocol=4))

@@ -45,7 +45,7 @@ from .schema import EXACT_FIELD, ORDER_FIELD, schema, text_field, to_fields
 INDEX_NAME = "MAIN"
 """The name Whoosh gives an index's files when none is asked for (`MAIN_<segment id>.seg`)."""
 
-UNIQUE = frozenset({"id", ORDER_FIELD})
+UNIQUE = frozenset({"id"})
 """Fields whose values never repeat: their analysis is not worth keeping."""
 
 

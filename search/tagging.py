@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import cache
+from functools import cache, lru_cache
 
 from .models import ObjectiveSource, Passage
 from .objectives import CLUSTERS, OBJECTIVES, term_pattern
@@ -145,6 +145,8 @@ def referenced(
         if targets:
             best = max(targets, key=lambda p: _overlap(passage.text, p.text))
             return best.objectives, "referenced", f"{match.group(0).strip()} -> {best.id}"
+    if not names:
+        return None
     text = _normal(passage.text)
     for name, index in sorted(names.items(), key=lambda item: -item[1]):
         earlier = done[index]
@@ -172,12 +174,19 @@ def _inferred(
 
 
 def _overlap(text: str, other: str) -> int:
-    def words(s: str) -> set[str]:
-        return {w.lower() for w in _WORD.findall(s) if len(w) > 3} - _STOP
+    return len(_words(text) & _words(other))
 
-    return len(words(text) & words(other))
+
+@lru_cache(maxsize=1024)
+def _words(text: str) -> frozenset[str]:
+    """A paragraph's longer words, but common ones: compared with each earlier paragraph a
+    pointer could mean, so worked out once per paragraph."""
+    return frozenset(w.lower() for w in _WORD.findall(text) if len(w) > 3) - _STOP
+
+
+_QUOTES = re.compile("[“”\"‘’']")
 
 
 def _normal(text: str) -> str:
-    text = re.sub(r"[“”\"‘’']", "", text.lower())
-    return re.sub(r"\s+", " ", text).strip()
+    """Lower case, no quotation marks, single spaces."""
+    return " ".join(_QUOTES.sub("", text.lower()).split())

@@ -605,3 +605,25 @@ def test_readers_during_a_rebuild_keep_answering(built: Config) -> None:
         pool.submit(build, built, force=True).result()
         reading.result()
     assert answers == [expected] * 10
+
+
+def test_a_rebuild_shares_the_token_table_unless_it_is_damaged(built: Config) -> None:
+    """The model's token table depends on the model alone: a rebuild links the current build's
+    instead of writing it again, but never a damaged one (it would be recorded as sound)."""
+    def table(config: Config) -> Path:
+        return config.index / BUILDS / _current(config) / "tokens.sqlite"
+
+    first = table(built)
+    build(built, force=True)
+    second = table(built)
+    assert second != first and second.stat().st_ino == first.stat().st_ino
+    assert _answer(open_index(built))
+    second.chmod(0o644)
+    with second.open("ab") as out:
+        out.write(b"damage")
+    build(built, force=True)
+    third = table(built)
+    assert third.stat().st_ino != second.stat().st_ino
+    assert not third.read_bytes().endswith(b"damage")
+    found = search(open_index(built), Request("cash sent to families abroad", limit=5))
+    assert found.total > 0 and found.mode == "hybrid"

@@ -122,3 +122,29 @@ def test_the_mapped_table_is_what_safetensors_reads() -> None:
     assert isinstance(mapped, np.memmap)
     stored = load_file(folder / model.WEIGHTS)[model.TENSOR]
     np.testing.assert_array_equal(np.asarray(mapped), stored)
+
+
+TRICKY = ["", " ", "  leading and trailing  ", "tabs\tand\nnew lines\r\n", "a  b   c",
+          "naïve café Côte d'Ivoire", "emoji 🚀 and 中文 and ▁ itself", "US\\$142,000 (SDG 10.7)",
+          "don't stop—ever…", "‘quoted’ “words”", "\u00a0non-breaking\u2003spaces"]
+
+
+def test_many_texts_are_tokenized_word_by_word_as_the_tokenizer_does(
+        encoder: model.Encoder) -> None:
+    """A build tokenizes each distinct word once: the same ids as the tokenizer's, on the
+    bundled review and on text made to trip it (spaces, byte fallback, a literal "▁")."""
+    from conftest import CORPUS
+
+    assert encoder._words_stay_whole
+    review = next(CORPUS.glob("*.txt")).read_text(encoding="utf-8")
+    texts = [*TEXTS, *TRICKY, *review.split("\n\n"), review]
+    theirs = [e.ids for e in encoder.tokenizer.encode_batch(texts, add_special_tokens=False)]
+    assert encoder.many_token_ids(texts) == theirs
+    assert sum(map(len, theirs)) > 5000
+
+
+def test_a_tokenizer_whose_words_may_join_is_asked_for_whole_texts() -> None:
+    other = model.read(model.package_dir())  # not the process's: its answer is changed here
+    other.__dict__["_words_stay_whole"] = False
+    texts = [t for t in TEXTS if t] + TRICKY
+    assert other.many_token_ids(texts) == other.token_ids(texts)

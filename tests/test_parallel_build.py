@@ -6,6 +6,7 @@ passages, search results (ids and scores), facets and vectors; and the bulk writ
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from whoosh.codec.whoosh3 import W3FieldWriter
 from search.cli import main
 from search.config import Config
 from search.index import DOCUMENT_ORDER, build, load_passages, open_index
+from search.postings import FACETS_FILE, read_facets
 from search.results import Request, all_passages, make_filters, search
 from search.schema import schema, to_fields
 from search.segment import analyse, write
@@ -53,7 +55,11 @@ def _built(corpus: Path, index: Path, jobs: int) -> dict[str, Any]:
     assert opened.vectors is not None
     with opened.searching() as searcher:
         segments = len(list(searcher.leaf_searchers()))
+        # The build's facets come from its runs: they are what the index itself holds.
+        recorded = pickle.loads((opened.path / FACETS_FILE).read_bytes())
+        assert recorded == read_facets(searcher)
     return {"segments": segments,
+            "facets": recorded,
             "passages": [p.to_dict() for p in all_passages(opened)],
             "acronyms": (opened.path / "acronyms.json").read_text(encoding="utf-8"),
             "answers": json.loads(json.dumps(answers)),
@@ -68,6 +74,7 @@ def test_two_jobs_build_what_one_builds(corpus: Path, tmp_path: Path) -> None:
     assert one["segments"] == 1 and two["segments"] > 1
     assert one["passages"] == two["passages"]
     assert one["acronyms"] == two["acronyms"] and "IOM" in one["acronyms"]
+    assert one["facets"] == two["facets"] and one["facets"]["country"]
     assert one["answers"] == two["answers"]
     assert any(hits for hits, _, _ in one["answers"].values())
     assert np.array_equal(one["vectors"], two["vectors"])

@@ -18,6 +18,7 @@ import functools
 import importlib.util
 import json
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ HINT = "reinstall it (pip install --force-reinstall wordllama), or search with -
 # Token ids, a few hundred per passage, are pooled in batches so that a build's gather of rows
 # (tokens x 256 floats) stays a few megabytes.
 BATCH = 256
+WORD_START = "\u2581"
+"""What the tokenizer's normalizer puts for a space, and at the start of a text."""
 WHOLE_TABLE_TOKENS = 10_000
 """From this many tokens in a batch, `Encoder.embed_ids` reads the whole table (about 10 ms,
 once per process, won back after some 25,000 tokens): a build's batches of passages, never a
@@ -64,6 +67,48 @@ class Encoder:
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
+
+    def many_token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """`token_ids(texts)` for many texts that share most of their words (a build's passages):
+        each distinct word is tokenized once.
+
+        The tokenizer has no pre-tokenizer: its BPE runs over a whole passage at once, with no
+        cache of words, so a build tokenized the same words over and over (about a microsecond a
+        token, most of embedding). But none of its tokens has a word start ("▁") after another
+        character (`_words_stay_whole` checks the vocabulary), so no merge ever joins two words:
+        the passage's tokens are those of its words ("▁▁word", spaces and all), tokenized
+        apart. tests/test_model.py checks the ids against the tokenizer's own."""
+        if not self._words_stay_whole:
+            return self.token_ids(list(texts))
+        import re
+
+        normalize = self.tokenizer.normalizer.normalize_str
+        tokenize = self.tokenizer.model.tokenize
+        words = re.compile(f"{WORD_START}*[^{WORD_START}]+|{WORD_START}+").findall
+        known: dict[str, list[int]] = {}
+        found: list[list[int]] = []
+        for text in texts:
+            ids: list[int] = []
+            for word in words(normalize(text)):
+                tokens = known.get(word)
+                if tokens is None:
+                    tokens = known[word] = [t.id for t in tokenize(word)]
+                ids.extend(tokens)
+            found.append(ids)
+        return found
+
+    @functools.cached_property
+    def _words_stay_whole(self) -> bool:
+        """Whether the tokenizer is one whose tokens of a text are those of its words apart:
+        BPE after a normalizer alone, no token with a word start after another character."""
+        import re
+
+        tokenizer = self.tokenizer
+        if tokenizer.pre_tokenizer is not None or tokenizer.normalizer is None or \
+                type(tokenizer.model).__name__ != "BPE":
+            return False
+        inside = re.compile(f"[^{WORD_START}]{WORD_START}")
+        return not any(inside.search(token) for token in tokenizer.get_vocab())
 
     def has_word(self, word: str) -> bool:
         """Whether the tokenizer has `word` as one whole-word token (any of its cases)."""
