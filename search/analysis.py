@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from whoosh.analysis import (
@@ -136,13 +136,29 @@ def token_spans(text: str, lang: str = "en") -> list[tuple[int, int, str, str]]:
 _TOKENS = re.compile(TOKEN_PATTERN)
 
 
-@lru_cache(maxsize=200_000)
+WORDS_KEPT = 200_000
+"""Words whose terms are kept, per language: a build meets the same few thousand again and
+again; past this many (numbers, names) they are forgotten and worked out anew."""
+
+
+@cache
+def _known_words(lang: str) -> dict[str, tuple[str, str]]:
+    return {}
+
+
 def _word_terms(word: str, lang: str) -> tuple[str, str]:
     """One token's (stemmed term or "" for a stop word, exact term)."""
-    # Whoosh reuses one Token object, so its values are copied as they come.
-    stem = [("" if t.stopped else t.text) for t in stemmed(lang)(word, removestops=False)]
-    plain = [t.text for t in exact()(word)]
-    return stem[0], plain[0]
+    known = _known_words(lang)
+    found = known.get(word)
+    if found is None:
+        # Whoosh reuses one Token object, so its values are copied as they come.
+        stem = [("" if t.stopped else t.text) for t in stemmed(lang)(word, removestops=False)]
+        plain = [t.text for t in exact()(word)]
+        found = stem[0], plain[0]
+        if len(known) >= WORDS_KEPT:
+            known.clear()
+        known[word] = found
+    return found
 
 
 def positions(text: str, lang: str = "en") -> tuple[dict[str, list[int]], dict[str, list[int]]]:
@@ -157,8 +173,9 @@ def positions(text: str, lang: str = "en") -> tuple[dict[str, list[int]], dict[s
     stems: dict[str, list[int]] = {}
     plains: dict[str, list[int]] = {}
     stem_position: int | None = None
+    known = _known_words(lang).get  # `_word_terms`, without a call for a word seen before
     for position, word in enumerate(_TOKENS.findall(text)):
-        stem, plain = _word_terms(word, lang)
+        stem, plain = known(word) or _word_terms(word, lang)
         if stem:
             stem_position = position if stem_position is None else stem_position + 1
             stems.setdefault(stem, []).append(stem_position)

@@ -87,8 +87,10 @@ def prepare(config: Config, items: Sequence[Item], into: Path, *, with_model: bo
                     progress(done, total)
         return prepared
     results: list[Prepared | None] = [None] * len(runs)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=get_context("spawn"),
-                             initializer=_worker_started) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=get_context("spawn"),
+                               initializer=_worker_started)
+    finished = False
+    try:
         futures = {pool.submit(prepare_run, config, run, with_model, part): number
                    for number, (run, part) in enumerate(zip(runs, parts, strict=True))}
         for future in as_completed(futures):
@@ -98,6 +100,11 @@ def prepare(config: Config, items: Sequence[Item], into: Path, *, with_model: bo
                 done += 1
                 if progress:
                     progress(done, total)
+        finished = True
+    finally:
+        # Done, the workers exit (freeing a run's memory took them a fifth of a second) while
+        # the build goes on; failed, the runs still going are waited for, as before.
+        pool.shutdown(wait=not finished, cancel_futures=True)
     return [r for r in results if r is not None]
 
 

@@ -337,7 +337,6 @@ def _add_blocks(writer: Any, columns: Columns) -> None:
     lengths), done per block on whole columns."""
     docnums, weights, values, lengths = columns
     limit = writer._blocklimit
-    shared: dict[bytes, bytes] = {}
     for start in range(0, len(docnums), limit):
         if start:
             writer._write_block()  # as add_posting does when the next posting finds it full
@@ -346,9 +345,9 @@ def _add_blocks(writer: Any, columns: Columns) -> None:
         block_weights = weights[start:end]
         writer._ids = docnums[start:end]
         writer._weights = block_weights
-        # Equal values as one object: a block's pickle then writes each once (smaller files,
-        # and the same bytes however the values travelled from the workers).
-        writer._values = [shared.setdefault(v, v) for v in values[start:end] if v]
+        # Equal values are one object already (`analyse` encodes each once), which a block's
+        # pickle writes once.
+        writer._values = [v for v in values[start:end] if v]
         writer._maxweight = max(0, *block_weights)
         writer._minlength = min(present) if present else None
         writer._maxlength = max(present) if present else 0

@@ -99,3 +99,19 @@ def test_positions_are_those_of_the_two_analyzers(japan_source: Source, lang: st
         assert stems == _positions_by_analyzer(text, stemmed(lang))
         assert plains == _positions_by_analyzer(text, exact())
     assert positions("The labour of migrants", "en")[0] == {"labor": [1], "migrant": [2]}
+
+
+def test_words_forgotten_past_the_limit_are_worked_out_again(
+        japan_source: Source, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The words' terms kept per language are bounded; forgetting them changes no term."""
+    import search.analysis as analysis
+
+    monkeypatch.setattr(analysis, "WORDS_KEPT", 50)
+    analysis._known_words("en").clear()  # what other tests left
+    text = japan_source.text[:20_000]
+    stems, plains = positions(text, "en")
+    assert len(analysis._known_words("en")) <= 50
+    assert stems == _positions_by_analyzer(text, stemmed("en"))
+    assert plains == _positions_by_analyzer(text, exact())
+    assert token_spans("Labour migrants", "en") == [(0, 6, "labor", "labor"),
+                                                    (7, 15, "migrant", "migrants")]
