@@ -148,3 +148,14 @@ def test_a_tokenizer_whose_words_may_join_is_asked_for_whole_texts() -> None:
     other.__dict__["_words_stay_whole"] = False
     texts = [t for t in TEXTS if t] + TRICKY
     assert other.many_token_ids(texts) == other.token_ids(texts)
+
+
+def test_the_normalizer_done_in_python_is_the_tokenizers(encoder: model.Encoder) -> None:
+    texts = [*TEXTS, *TRICKY]
+    assert encoder._normalize is not encoder.tokenizer.normalizer.normalize_str
+    assert [encoder._normalize(t) for t in texts] == \
+        [encoder.tokenizer.normalizer.normalize_str(t) for t in texts]
+    other = model.read(model.package_dir())  # another normalizer: the tokenizer's own is asked
+    other.__dict__["_normalize"] = other.tokenizer.normalizer.normalize_str
+    assert other.many_token_ids(texts) == encoder.many_token_ids(texts) == \
+        encoder.token_ids(texts)
