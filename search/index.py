@@ -639,7 +639,7 @@ def _publish(config: Config, documents: tuple[Document, ...],
                 else:
                     vectors.write(temporary, searcher.reader(), encoder, known,
                                   vectors.previous(reuse))
-                _write_tokens(temporary, encoder, current_build(config.index))
+                _write_tokens(temporary, encoder, model_files, current_build(config.index))
         (temporary / ACRONYMS).write_text(json.dumps(filled.acronyms, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
         manifest = Manifest(
@@ -677,14 +677,15 @@ def _publish(config: Config, documents: tuple[Document, ...],
     return manifest
 
 
-def _write_tokens(build_dir: Path, encoder: Encoder, current: Path | None) -> None:
+def _write_tokens(build_dir: Path, encoder: Encoder, model_files: str,
+                  current: Path | None) -> None:
     """The model's token table in `build_dir`: the current build's, linked (builds never change
     a file), when it is this model's and as it was built, since the table is the model's alone
     (writing it again took half a second); else written."""
     path = build_dir / tokens.TOKENS
     manifest = read_manifest(current) if current is not None and not path.exists() else None
     if current is not None and manifest is not None and manifest.model == encoder.name and \
-            manifest.model_files == model.stamp():
+            manifest.model_files == model_files:
         try:
             _check_files(current, manifest, only=tokens.TOKENS)
             os.link(current / tokens.TOKENS, path)

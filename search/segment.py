@@ -26,7 +26,7 @@ import functools
 import os
 import shutil
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -191,18 +191,16 @@ def _indexed_repeating(name: str, value: Any) -> Items:
     return tuple(_schema()[name].index(value))
 
 
-def write(ix: Index, runs: Sequence[Analysed],
-          progress: Callable[[int, int], None] | None = None) -> None:
-    """Write `runs`, in order, as the one segment of the empty index `ix`; `progress(done,
-    total)` after each passage."""
+def write(ix: Index, run: Analysed) -> None:
+    """Write `run` as the one segment of the empty index `ix`."""
     fields = _schema()
     writer = ix.writer(procs=1)
     try:
         if writer.segments:  # pragma: no cover - a fresh build only
             raise ValueError("segment.write writes the first segment of an empty index")
-        _per_document(writer, fields, runs, progress)
-        _postings(writer, fields, runs)
-        writer.docnum = sum(len(run) for run in runs)
+        _per_document(writer, fields, run)
+        _postings(writer, fields, run)
+        writer.docnum = len(run)
         writer._added = True  # commit() then writes the segment, its postings already in it
         writer.commit()
     except BaseException:
@@ -220,7 +218,7 @@ def write(ix: Index, runs: Sequence[Analysed],
 def write_part(folder: Path, run: Analysed) -> None:
     """`run` as the one segment of a new index in `folder` (a part of a build, see `join`)."""
     folder.mkdir()
-    write(whoosh_index.create_in(str(folder), _schema()), [run])
+    write(whoosh_index.create_in(str(folder), _schema()), run)
 
 
 def join(folder: Path, parts: Sequence[Path]) -> None:
@@ -232,9 +230,9 @@ def join(folder: Path, parts: Sequence[Path]) -> None:
     passage counts) is written once, listing them all."""
     storage = FileStorage(str(folder))
     toc = whoosh_index.TOC.read(storage, INDEX_NAME)
-    segments = list(toc.segments)
-    if segments:  # pragma: no cover - `search.prepare` joins into a fresh index
+    if toc.segments:  # pragma: no cover - `search.prepare` joins into a fresh index
         raise ValueError("segment.join joins into an empty index")
+    segments = []
     for part in parts:
         found = whoosh_index.TOC.read(FileStorage(str(part)), INDEX_NAME)
         for segment in found.segments:
@@ -249,40 +247,25 @@ def join(folder: Path, parts: Sequence[Path]) -> None:
     (folder / whoosh_index.TOC._filename(INDEX_NAME, toc.generation)).unlink()
 
 
-def _per_document(writer: Any, fields: Schema, runs: Sequence[Analysed],
-                  progress: Callable[[int, int], None] | None) -> None:
+def _per_document(writer: Any, fields: Schema, run: Analysed) -> None:
     """Stored fields, lengths and the order column, as `add_document` gives them to the
     per-document writer (in field-name order, so that stored fields pickle alike)."""
     perdoc = writer.perdocwriter
     column_type = fields[ORDER_FIELD].column_type
-    docnum = 0
-    total = sum(len(run) for run in runs)
-    for run in runs:
-        for entries, column in run.docs:
-            perdoc.start_doc(docnum)
-            for name, stored, length in entries:
-                perdoc.add_field(name, fields[name], stored, length)
-            perdoc.add_column_value(ORDER_FIELD, column_type, column)
-            perdoc.finish_doc()
-            docnum += 1
-            if progress:
-                progress(docnum, total)
+    for docnum, (entries, column) in enumerate(run.docs):
+        perdoc.start_doc(docnum)
+        for name, stored, length in entries:
+            perdoc.add_field(name, fields[name], stored, length)
+        perdoc.add_column_value(ORDER_FIELD, column_type, column)
+        perdoc.finish_doc()
 
 
-def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
-    """Every term's postings, in term order, the runs' joined: the run's numbers moved up by
-    the passages before it."""
-    offsets = []
-    base = 0
-    for run in runs:
-        offsets.append(base)
-        base += len(run)
-    keyed = [run.columns for run in runs]
-    keys = sorted({key for columns in keyed for key in columns})
+def _postings(writer: Any, fields: Schema, run: Analysed) -> None:
+    """Every term's postings, in term order."""
     out = writer.fieldwriter
     current: str | None = None
     bulk: bool | None = None
-    for key in keys:
+    for key in sorted(run.columns):
         name, tbytes = key
         if name != current:
             if current is not None:
@@ -290,33 +273,18 @@ def _postings(writer: Any, fields: Schema, runs: Sequence[Analysed]) -> None:
             out.start_field(name, fields[name])
             current = name
             bulk = None
-        joined = _joined([(postings.get(key), offset)
-                          for postings, offset in zip(keyed, offsets, strict=True)])
+        columns = run.columns[key]
         out.start_term(tbytes)
         if bulk is None:  # the postings writer's block exists once a term has started
             bulk = _can_bulk(out._postwriter)
         if bulk:
-            _add_blocks(out._postwriter, joined)
+            _add_blocks(out._postwriter, columns)
         else:
-            for docnum, weight, value, length in zip(*joined, strict=True):
+            for docnum, weight, value, length in zip(*columns, strict=True):
                 out.add(docnum, weight, value, length or None)
         out.finish_term()
     if current is not None:
         out.finish_field()
-
-
-def _joined(parts: Sequence[tuple[Columns | None, int]]) -> Columns:
-    """The runs' columns of one term, each run's passage numbers moved up by its offset."""
-    present = [(columns, offset) for columns, offset in parts if columns is not None]
-    if len(present) == 1 and not present[0][1]:
-        return present[0][0]
-    joined: Columns = (array("I"), array("f"), [], array("I"))
-    for (docnums, weights, values, lengths), offset in present:
-        joined[0].extend(map(offset.__add__, docnums) if offset else docnums)
-        joined[1].extend(weights)
-        joined[2].extend(values)
-        joined[3].extend(lengths)
-    return joined
 
 
 _BLOCKS = ("_blocklimit", "_ids", "_weights", "_values", "_maxweight", "_minlength",

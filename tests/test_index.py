@@ -546,13 +546,13 @@ def _count_concurrent_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     peaks: list[int] = []
     lock = threading.Lock()
 
-    def write(ix: Any, runs: Any, progress: Any = None) -> None:
+    def write(ix: Any, run: Any) -> None:
         with lock:
             state["active"] += 1
             peaks.append(state["active"])
         try:
             time.sleep(0.2)
-            real(ix, runs, progress)
+            real(ix, run)
         finally:
             with lock:
                 state["active"] -= 1

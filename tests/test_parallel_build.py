@@ -130,11 +130,9 @@ def test_the_bulk_writer_writes_what_add_document_writes(corpus: Path, tmp_path:
     for passage, order in zip(passages, orders, strict=True):
         writer.add_document(**to_fields(passage, order))
     writer.commit()
-    third = len(passages) // 3  # in runs, as the workers give them
-    runs = [analyse(passages[:third], orders[:third]), analyse(passages[third:], orders[third:])]
     with pytest.MonkeyPatch.context() as patch:  # whole blocks, never a posting at a time
         patch.setattr(W3FieldWriter, "add", None)
-        write(whoosh_index.create_in(str(bulk), schema()), runs)
+        write(whoosh_index.create_in(str(bulk), schema()), analyse(passages, orders))
     expected, actual = _segment_content(classic), _segment_content(bulk)
     assert any(field == "text_fr" for field, _ in expected["postings"])
     assert expected == actual
