@@ -41,19 +41,19 @@ COLD_RUNS = 10
 # (stage, path fragments): the first stage with a fragment in a function's file takes its time.
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("embedding and inference (gcm-search, the tokenizer)",
-     ("search/meaning/", "search/prepare.py")),
-    ("pre-analysed postings, bulk writing (gcm-search)", ("search/segment.py",)),
+     ("search/meaning/", "search/index/prepare.py")),
+    ("pre-analysed postings, bulk writing (gcm-search)", ("search/index/segment.py",)),
     ("chunking and tagging (gcm-search)",
      ("search/passages.py", "search/blocks.py", "search/tagging.py", "search/sources/",
       "search/objectives.py", "search/catalog.py", "search/corpus.py")),
-    ("text analysis: tokenize, fold, stem", ("search/analysis.py", "search/spelling.py",
+    ("text analysis: tokenize, fold, stem", ("search/index/analysis.py", "search/spelling.py",
                                              "whoosh/analysis/", "whoosh/lang/")),
     ("highlighting (gcm-search)", ("search/highlight.py",)),
-    ("cached postings, bitmaps, facets (gcm-search)", ("search/postings.py",)),
+    ("cached postings, bitmaps, facets (gcm-search)", ("search/index/postings.py",)),
     ("query parsing, facets, results (gcm-search)",
      ("search/query.py", "search/results.py", "search/acronyms.py", "search/render.py",
-      "search/cite.py", "search/anchor.py", "search/models.py", "search/schema.py",
-      "search/index.py")),
+      "search/cite.py", "search/anchor.py", "search/models.py", "search/index/schema.py",
+      "search/index/")),
     ("Whoosh: postings and files (encoding, decoding, storage)",
      ("whoosh/writing.py", "whoosh/codec/", "whoosh/filedb/", "whoosh/formats.py",
       "whoosh/columns.py", "whoosh/fields.py", "whoosh/util/", "whoosh/system.py")),
@@ -112,10 +112,10 @@ def profiled(work: Callable[[], Any]) -> tuple[pstats.Stats, float]:
 def floors(corpus: Path) -> dict[str, float]:
     """What a build costs before Whoosh stores a posting, whole builds in one process and on
     every core, and FTS5's whole build, unprofiled."""
-    from search.analysis import exact, stemmed
     from search.config import Config
     from search.gather import cores
     from search.index import build, load_passages
+    from search.index.analysis import exact, stemmed
 
     timings: dict[str, float] = {"cores": float(cores())}
     with tempfile.TemporaryDirectory() as scratch:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .analysis import stemmed, terms
+from .index.analysis import stemmed, terms
 
 # Acronym -> names it stands for. Spelling variants need not be listed (analysis folds them).
 CURATED: dict[str, tuple[str, ...]] = {

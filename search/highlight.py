@@ -10,10 +10,10 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from .analysis import token_spans
 from .escapes import ESCAPE
+from .index.analysis import token_spans
+from .index.schema import EXACT_FIELD, text_field
 from .query import Unit
-from .schema import EXACT_FIELD, text_field
 
 Segments = tuple[tuple[str, bool], ...]
 

@@ -17,8 +17,8 @@ from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
 
 from .acronyms import Lexicon
-from .analysis import QUESTION_WORDS, exact, stemmed, terms
-from .schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD, schema, text_field
+from .index.analysis import QUESTION_WORDS, exact, stemmed, terms
+from .index.schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD, schema, text_field
 
 MAX_QUERY_CHARS = 1000
 MAX_UNITS = 32

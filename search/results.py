@@ -22,15 +22,16 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import objectives as gcm
-from .analysis import language, stemmed, terms
 from .cite import citation
 from .errors import BadInput, NotFound
 from .highlight import matched_spans, segments
 from .index import OpenIndex
+from .index.analysis import language, stemmed, terms
+from .index.postings import BitmapSet, Bits, FacetPostings, cached, facet_postings, matching
+from .index.schema import EXACT_FIELD, ORDER_FIELD, TEXT_FIELD, from_stored
 from .meaning import fuse
 from .meaning.fuse import MODES, Fused
 from .models import KINDS, SCOPES, Hit, Passage, Results
-from .postings import BitmapSet, Bits, FacetPostings, cached, facet_postings, matching
 from .query import (
     MAX_QUERY_CHARS,
     Filters,
@@ -42,7 +43,6 @@ from .query import (
     parse,
     unit_query,
 )
-from .schema import EXACT_FIELD, ORDER_FIELD, TEXT_FIELD, from_stored
 from .spelling import canonical
 
 MAX_LIMIT = 100

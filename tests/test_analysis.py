@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.analysis import exact, positions, stemmed, terms, token_spans
+from search.index.analysis import exact, positions, stemmed, terms, token_spans
 from search.sources import Source
 
 
@@ -104,7 +104,7 @@ def test_positions_are_those_of_the_two_analyzers(japan_source: Source, lang: st
 def test_words_forgotten_past_the_limit_are_worked_out_again(
         japan_source: Source, monkeypatch: pytest.MonkeyPatch) -> None:
     """The words' terms kept per language are bounded; forgetting them changes no term."""
-    import search.analysis as analysis
+    import search.index.analysis as analysis
 
     monkeypatch.setattr(analysis, "WORDS_KEPT", 50)
     analysis._known_words("en").clear()  # what other tests left

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from test_languages import ES_REVIEW, FR_REVIEW
 
-from search import index as index_module
 from search.catalog import CATALOG, load_catalog
 from search.collection import Given, add, remove
 from search.config import Config
 from search.errors import BadInput, CorpusError, GcmSearchError, NotFound
 from search.index import CURRENT, build, fingerprint, open_index
+from search.index import building as building_module
 from search.models import Document
 from search.passages import chunk
 from search.query import Filters
@@ -269,7 +269,7 @@ def test_index_is_updated_incrementally(built: Config, tmp_path: Path,
     def no_rebuild(*args: object, **kwargs: object) -> None:
         raise AssertionError("add() rebuilt the whole index")
 
-    monkeypatch.setattr(index_module, "_rebuild", no_rebuild)
+    monkeypatch.setattr(building_module, "_rebuild", no_rebuild)
     document, count, manifest = add(built, write(tmp_path, "fr.txt", FR_REVIEW), Given())
     monkeypatch.undo()
 

@@ -1,4 +1,4 @@
-"""index.py: the index as a rebuildable artefact, built aside and swapped in atomically.
+"""search.index: the index as a rebuildable artefact, built aside and swapped in atomically.
 
 Each test that changes or builds an index uses `fresh_config` (a private corpus copy and index
 folder); the shared session index is only read.
@@ -25,15 +25,15 @@ import pytest
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-import search.index as index_module
-import search.segment as segment_module
+import search.index.building as building_module
+import search.index.folder as folder_module
+import search.index.segment as segment_module
 from search.config import Config
 from search.errors import GcmSearchError, IndexUnavailable
 from search.index import (
     BUILDS,
     CURRENT,
     FORMAT,
-    KEEP_BUILDS,
     MANIFEST,
     Manifest,
     OpenIndex,
@@ -43,6 +43,7 @@ from search.index import (
     open_index,
     read_manifest,
 )
+from search.index.building import KEEP_BUILDS
 from search.models import Passage
 from search.results import Request, all_passages, passage, search
 
@@ -267,7 +268,7 @@ def test_crash_before_the_swap_keeps_the_previous_index(built: Config,
     def no_swap(index_dir: Path, name: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(index_module, "_swap", no_swap)
+    monkeypatch.setattr(building_module, "_swap", no_swap)
     with pytest.raises(KeyboardInterrupt):
         build(built, force=True)
     assert _current(built) == before
@@ -326,9 +327,9 @@ def _same_second_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def strftime(fmt: str, *args: Any) -> str:
         return "20300101T000000" if fmt == "%Y%m%dT%H%M%S" else real_strftime(fmt, *args)
 
-    monkeypatch.setattr(index_module, "uuid", types.SimpleNamespace(
+    monkeypatch.setattr(building_module, "uuid", types.SimpleNamespace(
         uuid4=lambda: uuid.UUID(int=next(suffixes) << 112)))
-    monkeypatch.setattr(index_module, "time", types.SimpleNamespace(
+    monkeypatch.setattr(building_module, "time", types.SimpleNamespace(
         strftime=strftime, gmtime=time.gmtime, perf_counter=time.perf_counter))
     yield
 
@@ -410,7 +411,7 @@ def test_unwritable_lock_is_unavailable(fresh_config: Config,
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(index_module, "open", refuse, raising=False)
+    monkeypatch.setattr(folder_module, "open", refuse, raising=False)
     with pytest.raises(IndexUnavailable, match="Permission denied"):
         open_index(fresh_config)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from search.analysis import language, stemmed, terms
 from search.collection import Given, add
 from search.config import Config
 from search.index import OpenIndex, build, open_index
+from search.index.analysis import language, stemmed, terms
 from search.models import Hit, Passage
 from search.query import Filters
 from search.results import Request, all_passages, search

@@ -1,7 +1,7 @@
 """A build on every core is the build of one process: `--jobs 2` (its runs written as segments
 by two workers) and `--jobs 1` (one segment) over a small synthetic corpus give the same
 passages, search results (ids and scores), facets and vectors; and the bulk writer
-(`search.segment`) writes what Whoosh's `add_document` writes."""
+(`search.index.segment`) writes what Whoosh's `add_document` writes."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from whoosh.codec.whoosh3 import W3FieldWriter
 from search.cli import main
 from search.config import Config
 from search.index import DOCUMENT_ORDER, build, load_passages, open_index
-from search.postings import FACETS_FILE, read_facets
+from search.index.postings import FACETS_FILE, read_facets
+from search.index.schema import schema, to_fields
+from search.index.segment import analyse, write
 from search.results import Request, all_passages, make_filters, search
-from search.schema import schema, to_fields
-from search.segment import analyse, write
 
 QUERIES = ["trafficking victims", "remittances", '"labour migration"', "return and readmission",
            "children", "objective 10", "how many migrants were regularised", "covid 19",
@@ -151,7 +151,7 @@ def test_a_few_documents_are_built_without_workers(corpus: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Unless --jobs asks for more, five reviews are prepared in the building process: starting
     workers would cost more than it saves."""
-    import search.prepare as prepare_module
+    import search.index.prepare as prepare_module
 
     def no_pool(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a worker process was started")

@@ -1,5 +1,5 @@
-"""The per-build caches of search.postings, on a real synthetic index of several segments whose
-common words span many postings blocks: replayed postings move and score exactly as Whoosh's
+"""The per-build caches of search.index.postings, on a real synthetic index of several segments
+whose common words span many postings blocks: replayed postings move and score exactly as Whoosh's
 own, and a search's ranking is exactly every matching passage sorted by score."""
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from search import postings, results
+from search import results
 from search.caches import QUERIES
 from search.catalog import load_catalog
 from search.config import Config
-from search.index import OpenIndex, build, open_index, update, writing
+from search.index import OpenIndex, build, open_index, postings, update, writing
 from search.query import all_of, any_of, parse
 from search.results import Request, make_filters, search
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from whoosh import query as wq
 
+from search.index.schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD
 from search.query import (
     MAX_PHRASE_TERMS,
     MAX_QUERY_CHARS,
@@ -18,7 +19,6 @@ from search.query import (
     parse,
     unit_query,
 )
-from search.schema import EXACT_FIELD, TEXT_FIELD, TOPICS_FIELD
 
 Shape = list[tuple[str, bool, tuple[str, ...]]]
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from search.acronyms import CURATED, Lexicon
+from search.index.schema import TEXT_FIELD, TOPICS_FIELD
 from search.query import all_of, parse
-from search.schema import TEXT_FIELD, TOPICS_FIELD
 
 LEXICON = Lexicon.build(CURATED)
 

@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
-from search.analysis import exact, stemmed, terms
 from search.errors import BadInput, NotFound
 from search.index import OpenIndex
+from search.index.analysis import exact, stemmed, terms
+from search.index.schema import weighting
 from search.meaning.infer import understood
 from search.models import Passage, Results
 from search.objectives import objective
@@ -29,7 +30,6 @@ from search.results import (
     passage,
     search,
 )
-from search.schema import weighting
 
 JP = "japan-2022"
 CITATION_2A6 = ("Government of Japan, Voluntary GCM review by Japan (2022), section 2(a), para. 6 "

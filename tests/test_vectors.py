@@ -16,16 +16,24 @@ from test_collection import write
 from test_languages import FR_REVIEW
 from whoosh import index as whoosh_index
 
-from search import index as index_module
 from search.cli import main
 from search.collection import Given, add
 from search.config import Config
 from search.errors import IndexUnavailable
-from search.index import BUILDS, MANIFEST, build, current_build, open_index, read_manifest
+from search.index import (
+    BUILDS,
+    MANIFEST,
+    OpenIndex,
+    build,
+    current_build,
+    open_index,
+    read_manifest,
+)
+from search.index import folder as folder_module
+from search.index.schema import from_stored, schema, to_fields
 from search.meaning import model, vectors
 from search.meaning.vectors import VECTORS
 from search.models import Passage
-from search.schema import from_stored, schema, to_fields
 
 
 def stored_rows(config: Config) -> tuple[np.ndarray, list[str | None], np.ndarray]:
@@ -54,7 +62,7 @@ def test_vectors_are_the_embeddings_of_the_stored_texts(fresh_config: Config) ->
     assert VECTORS in {name for name, _, _ in manifest.files}  # checksummed like the rest
 
 
-def test_vectors_are_memory_mapped(japan_index: index_module.OpenIndex) -> None:
+def test_vectors_are_memory_mapped(japan_index: OpenIndex) -> None:
     assert isinstance(japan_index.vectors, np.memmap)
     assert japan_index.vectors is japan_index.vectors  # opened once per build
 
@@ -136,7 +144,7 @@ def test_a_wrong_shape_is_damage_too(fresh_config: Config) -> None:
     assert folder is not None
     np.save(folder / VECTORS, np.zeros((3, model.DIM), dtype=np.float32))
     data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    data["files"] = [list(f) for f in index_module._checksums(folder)]
+    data["files"] = [list(f) for f in folder_module.checksums(folder)]
     (folder / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
     opened = open_index(fresh_config)
     with pytest.raises(IndexUnavailable, match=r"damaged .*shape"):

@@ -192,8 +192,8 @@ def as_bitmap(mask: np.ndarray) -> int:
 
 
 def stop_words(languages: Iterable[str]) -> frozenset[str]:
-    from ..analysis import QUESTION_WORDS, STOP
-    from ..analysis import stop_words as of_language
+    from ..index.analysis import QUESTION_WORDS, STOP
+    from ..index.analysis import stop_words as of_language
 
     words = set(STOP) | set(QUESTION_WORDS)
     for lang in languages:

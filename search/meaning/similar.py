@@ -15,10 +15,10 @@ from whoosh import query as wq
 from ..cite import citation
 from ..errors import BadInput, ModelUnavailable, NotFound
 from ..index import OpenIndex
+from ..index.postings import matching
+from ..index.schema import from_stored
 from ..models import Hit, Passage
-from ..postings import matching
 from ..query import Filters, filter_query
-from ..schema import from_stored
 from . import fuse
 
 if TYPE_CHECKING:

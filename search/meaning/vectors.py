@@ -54,7 +54,7 @@ def by_id(passages: Sequence[Passage], rows: np.ndarray) -> dict[str, Any]:
 def orders(reader: IndexReader) -> list[int]:
     """The `order` of every document number (what sorts passages across documents): read
     from its column, ten times quicker than passage ids from the stored fields."""
-    from ..schema import ORDER_FIELD
+    from ..index.schema import ORDER_FIELD
 
     if not reader.doc_count_all():  # an empty build's reader has no columns
         return []
@@ -90,7 +90,7 @@ def write(build_dir: Path, reader: IndexReader, encoder: Encoder, known: Known,
     segments and renumber documents, so numbers are read back, never assumed."""
     import numpy as np
 
-    from ..schema import from_stored
+    from ..index.schema import from_stored
 
     reused = reused or {}
     numbers = orders(reader)

@@ -44,10 +44,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from ..analysis import LANGUAGES, language
 from ..anchor import unescape
 from ..cite import citation
 from ..errors import BadInput
+from ..index.analysis import LANGUAGES, language
 from ..models import STATED_SOURCES, Document, Passage
 from ..objectives import objective
 

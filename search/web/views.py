@@ -20,7 +20,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import objectives as gcm
-from ..analysis import language
 from ..anchor import unescape
 from ..cite import FORMATS, as_text, citation, quote_of
 from ..cite import render as render_citation
@@ -28,6 +27,7 @@ from ..corpus import source_of
 from ..errors import BadInput, CorpusError, GcmSearchError, ModelUnavailable, NotFound
 from ..highlight import as_html
 from ..index import LiveIndex, OpenIndex
+from ..index.analysis import language
 from ..meaning.fuse import MODES
 from ..meaning.similar import similar
 from ..models import KINDS, Passage, Results

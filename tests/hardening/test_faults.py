@@ -33,8 +33,9 @@ from whoosh import reading as whoosh_reading
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
-import search.index as index_module
-import search.segment as segment_module
+import search.index.building as building_module
+import search.index.folder as folder_module
+import search.index.segment as segment_module
 from search.catalog import load_catalog, save_catalog
 from search.cli import main
 from search.collection import Given, add
@@ -235,7 +236,7 @@ def test_index_of_an_older_schema_is_rebuilt_not_opened(built: Config, expected:
     """An index from an older chunker, analysis or schema is never opened as if current: the
     next command rebuilds it, and answers as a fresh index does."""
     if how == "built by an older version":
-        monkeypatch.setattr(index_module, "FORMAT", "chunker 0, analysis 0, schema 0")
+        monkeypatch.setattr(building_module, "FORMAT", "chunker 0, analysis 0, schema 0")
         build(built, force=True)
         monkeypatch.undo()
     else:  # the fingerprint left as it is: the format alone must be enough
@@ -254,10 +255,10 @@ def test_index_of_an_older_schema_is_rebuilt_not_opened(built: Config, expected:
 def test_older_schema_in_a_folder_that_cannot_be_written(built: Config,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Rebuilding is the only honest answer, and when it cannot be done the user is told."""
-    monkeypatch.setattr(index_module, "FORMAT", "chunker 0, analysis 0, schema 0")
+    monkeypatch.setattr(building_module, "FORMAT", "chunker 0, analysis 0, schema 0")
     build(built, force=True)
     monkeypatch.undo()
-    monkeypatch.setattr(index_module, "open", erofs, raising=False)  # the writer's lock file
+    monkeypatch.setattr(folder_module, "open", erofs, raising=False)  # the writer's lock file
     error = one_line_error(found(built))
     assert error == (f"Error: cannot write the index in {built.index}: Read-only file system "
                      "(pass --index-dir (or GCM_SEARCH_INDEX) a writable folder)")
@@ -278,7 +279,7 @@ def test_full_disk_during_a_rebuild(built: Config, expected: str, where: str,
     """The disk fills up at each write of a build: one line that says so, nothing left over,
     and the previous index still answers."""
     before = build_dir(built)
-    if where == "segment":  # mid-way through writing the postings (search/segment.py)
+    if where == "segment":  # mid-way through writing the postings (search/index/segment.py)
         monkeypatch.setattr(segment_module, "_postings", enospc)
     elif where == "toc":  # whoosh3 closes a writer whose commit failed: cancel() must not hide why
         monkeypatch.setattr(SegmentWriter, "_commit_toc", enospc)
@@ -290,7 +291,7 @@ def test_full_disk_during_a_rebuild(built: Config, expected: str, where: str,
 
         monkeypatch.setattr(Path, "write_text", write_text)
     else:
-        monkeypatch.setattr(index_module.os, "fsync", enospc)
+        monkeypatch.setattr(building_module.os, "fsync", enospc)
     result = cli(built, "index", "--rebuild")
     monkeypatch.undo()
     assert one_line_error(result) == FULL.format(built.index)
@@ -330,7 +331,7 @@ def test_full_disk_during_add_changes_nothing(built: Config, expected: str, tmp_
     catalog = (built.corpus / "catalog.json").read_bytes()
     files = sorted(p.name for p in built.corpus.iterdir())
     review = write(tmp_path, "fr.txt", FR_REVIEW)
-    monkeypatch.setattr(index_module, "to_fields", enospc)
+    monkeypatch.setattr(building_module, "to_fields", enospc)
     result = cli(built, "add", str(review))
     monkeypatch.undo()
     assert one_line_error(result) == FULL.format(built.index)
@@ -370,7 +371,7 @@ def test_read_only_index_folder_simulated(built: Config, expected: str,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Writes refused (as root, chmod would not do it): a fresh index answers, since reading
     writes nothing; a stale one cannot be rebuilt, and the message says where to build it."""
-    monkeypatch.setattr(index_module, "open", erofs, raising=False)  # the lock and CURRENT
+    monkeypatch.setattr(folder_module, "open", erofs, raising=False)  # the lock and CURRENT
     assert found(built).stdout == expected
     _make_stale(built)
     assert one_line_error(found(built)) == READ_ONLY.format(built.index)
@@ -450,7 +451,7 @@ def test_add_waits_for_the_writer_lock(built: Config, tmp_path: Path) -> None:
     """While another process holds the writer's lock, `add` waits, writing nothing; then adds."""
     review = write(tmp_path, "es.txt", ES_REVIEW)
     catalog = (built.corpus / "catalog.json").read_bytes()
-    with index_module.writing(built):
+    with folder_module.writing(built):
         child = subprocess.Popen(_python("add", review, "--corpus", built.corpus,
                                          "--index-dir", built.index),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -504,7 +505,7 @@ def test_index_command_survives_an_add_right_after_its_build(
         built: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An `add` waiting for the lock changes the catalog the moment the rebuild releases it;
     `index` then reported "no up-to-date index" although its build had succeeded."""
-    real = index_module.build
+    real = building_module.build
 
     def build_then_add(config: Config, **kwargs: Any) -> Any:
         manifest = real(config, **kwargs)

@@ -1,8 +1,8 @@
 """Passages -> pre-analysed index documents -> Whoosh segments, written in bulk.
 
 A build's passages are analysed where they are made (`analyse`, in the worker processes of
-`search.prepare`, a run of documents at a time): every field's postings in Whoosh's own encoding,
-the stemmed and the exact field from one tokenization of the text (`analysis.positions`), values
+`prepare`, a run of documents at a time): every field's postings in Whoosh's own encoding, the
+stemmed and the exact field from one tokenization of the text (`analysis.positions`), values
 that repeat from passage to passage (an objective's titles, a country, a section) analysed once.
 The writer (`write`) then has no analysis left to do: it hands Whoosh's postings writer whole
 blocks of each term's postings, where `add_document` went through Whoosh's analyzers, its sorting
@@ -38,8 +38,8 @@ from whoosh.formats import Positions
 from whoosh.index import Index
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from ..models import Passage
 from .analysis import language, positions
-from .models import Passage
 from .schema import EXACT_FIELD, ORDER_FIELD, schema, text_field, to_fields
 
 INDEX_NAME = "MAIN"
@@ -230,7 +230,7 @@ def join(folder: Path, parts: Sequence[Path]) -> None:
     passage counts) is written once, listing them all."""
     storage = FileStorage(str(folder))
     toc = whoosh_index.TOC.read(storage, INDEX_NAME)
-    if toc.segments:  # pragma: no cover - `search.prepare` joins into a fresh index
+    if toc.segments:  # pragma: no cover - `prepare` joins into a fresh index
         raise ValueError("segment.join joins into an empty index")
     segments = []
     for part in parts:

@@ -1,6 +1,6 @@
 """A build's per-document work, on every core: catalog documents -> their passages (read,
 chunked, tagged), embedded, given inferred objectives, analysed, and written as a segment of the
-build's index (`search.segment`).
+build's index (`segment`).
 
 Nothing of it depends on another document: tagging and inference look back only within a
 document, a passage's vector is its own text's, and Whoosh scores with the whole index's
@@ -23,15 +23,15 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
-from .models import Document, Passage
+from ..config import Config
+from ..models import Document, Passage
 from .postings import FacetPostings, joined_facets, run_facets
 from .segment import analyse, write_part
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .meaning.model import Encoder
+    from ..meaning.model import Encoder
 
 RUNS_PER_JOB = 1
 """Runs per worker, at least (the runs are also at most `RUN_DOCUMENTS` long): each run is a
@@ -48,7 +48,7 @@ a worker (Python, Whoosh, numpy, the tokenizer and the model) costs about a seco
 few reviews take to prepare."""
 
 Item = tuple[int, Document, Sequence[Passage] | None]
-"""A document to prepare: its order base (see `search.index.DOCUMENT_ORDER`), the document,
+"""A document to prepare: its order base (see `building.DOCUMENT_ORDER`), the document,
 and its passages when the caller has them already (else it is read and chunked)."""
 
 
@@ -111,7 +111,7 @@ def prepare(config: Config, items: Sequence[Item], into: Path, *, with_model: bo
 def default_jobs(documents: int) -> int:
     """The processes of a build of `documents` when none were asked for: every core this
     process may use, or one for a few documents."""
-    from .gather import cores
+    from ..gather import cores
 
     return 1 if documents < FEW_DOCUMENTS else cores()
 
@@ -156,11 +156,11 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _prepared(config: Config, run: Sequence[Item], with_model: bool, part: Path) -> Prepared:
-    from . import corpus  # the readers and the chunker: loaded only when something is built
-    from .acronyms import learn
-    from .meaning import model
-    from .meaning.infer import infer
-    from .passages import chunk
+    from .. import corpus  # the readers and the chunker: loaded only when something is built
+    from ..acronyms import learn
+    from ..meaning import model
+    from ..meaning.infer import infer
+    from ..passages import chunk
 
     chunked: list[Passage] = []
     orders: list[int] = []
@@ -187,7 +187,7 @@ def _embedded(encoder: Encoder, texts: list[str]) -> np.ndarray:
     the same ids, tokenized in a third of the time)."""
     import numpy as np
 
-    from .meaning.model import BATCH
+    from ..meaning.model import BATCH
 
     ids = encoder.many_token_ids(texts)
     return np.concatenate([encoder.embed_ids(ids[start:start + BATCH])

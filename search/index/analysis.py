@@ -28,7 +28,7 @@ from whoosh.analysis import (
 from whoosh.analysis.filters import STOP_WORDS
 from whoosh.support.charset import accent_map
 
-from .spelling import canonical
+from ..spelling import canonical
 
 ANALYSIS_VERSION = "4"
 """Bump when tokens change, so indexes rebuild."""

@@ -14,9 +14,9 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.scoring import BM25F
 
+from ..models import STATED_SOURCES, Passage
+from ..objectives import objective
 from .analysis import LANGUAGES, exact, language, stemmed
-from .models import STATED_SOURCES, Passage
-from .objectives import objective
 
 SCHEMA_VERSION = "6"
 """Bump when fields change, so indexes rebuild."""

@@ -37,7 +37,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util import make_binary_tree
 
-from .caches import QUERIES
+from ..caches import QUERIES
 from .schema import FACETS
 
 Bits = int
