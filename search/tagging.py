@@ -88,19 +88,23 @@ def explicit_objectives(text: str) -> tuple[tuple[int, ...], str]:
     return tuple(found), "; ".join(words)
 
 
-def quoted_names(text: str) -> list[str]:
-    """Distinctive quoted names (three words or more, one capitalised), normalised."""
-    names: list[str] = []
+@lru_cache(maxsize=4096)
+def quoted_names(text: str) -> tuple[str, ...]:
+    """Distinctive quoted names (three words or more, one capitalised), normalised.
+
+    Kept for the last few thousand paragraphs: the tagger and then `search.meaning.infer` ask
+    for each paragraph's, one after the other."""
     # Most paragraphs have no quotation mark at all, which `in` tells at once; a pattern with a
     # look-behind tried at every character took a tenth of a build's tagging.
     if not any(mark in text for mark in _QUOTE_MARKS) or not _OPENS_QUOTE.search(text):
-        return names
+        return ()
+    names: list[str] = []
     for match in _QUOTED.finditer(text):
         name = next(g for g in match.groups() if g)
         words = _WORD.findall(name)
         if len(words) >= 3 and any(w[0].isupper() for w in words):
             names.append(_normal(name))
-    return names
+    return tuple(names)
 
 
 def key_term_scores(text: str, candidates: Sequence[int]) -> dict[int, list[str]]:
@@ -190,6 +194,8 @@ def _words(text: str) -> frozenset[str]:
 _QUOTES = re.compile("[“”\"‘’']")
 
 
+@lru_cache(maxsize=4096)
 def _normal(text: str) -> str:
-    """Lower case, no quotation marks, single spaces."""
+    """Lower case, no quotation marks, single spaces. Kept, as `quoted_names`: a paragraph that
+    may quote an earlier one's name is normalised by the tagger and again by inference."""
     return " ".join(_QUOTES.sub("", text.lower()).split())

@@ -147,6 +147,42 @@ def test_an_empty_corpus_builds_an_empty_index(tmp_path: Path) -> None:
 
 
 
+def test_workers_go_without_the_model_the_building_process_could_not_load(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The building process decides whether a build has the model (the workers start while it
+    loads the model, and could load it themselves): without it, no worker embeds or infers with
+    it, so two workers build what one process builds by words."""
+    from search.errors import ModelUnavailable
+    from search.meaning import model
+
+    def missing() -> Path:
+        raise ModelUnavailable("the embedding model is not installed")
+
+    monkeypatch.setattr(model, "package_dir", missing)
+    model.load.cache_clear()
+    try:
+        built = {}
+        for jobs in (1, 2):
+            config = Config(corpus, tmp_path / f"index-{jobs}")
+            manifest = build(config, jobs=jobs)
+            assert manifest.model == "" and manifest.dim == 0
+            opened = open_index(config, build_if_needed=False)
+            assert opened.vectors is None
+            built[jobs] = [p.to_dict() for p in all_passages(opened)]
+        assert built[1] == built[2] and len(built[1]) > 200
+    finally:
+        monkeypatch.undo()
+        model.load.cache_clear()
+    # Inferred without the model, as the building process could not load it: with the model,
+    # some passages' objectives are inferred from it.
+    config = Config(corpus, tmp_path / "with-the-model")
+    assert build(config, jobs=2).model == model.model_name()
+    with_model = [p.to_dict() for p in all_passages(open_index(config, build_if_needed=False))]
+    assert [p["id"] for p in with_model] == [p["id"] for p in built[2]]
+    assert any("nearest description" in p["objective_note"] for p in with_model)
+    assert not any("nearest description" in p["objective_note"] for p in built[2])
+
+
 def test_a_few_documents_are_built_without_workers(corpus: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Unless --jobs asks for more, five reviews are prepared in the building process: starting

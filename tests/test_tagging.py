@@ -148,7 +148,7 @@ def test_short_or_lower_case_quotes_are_not_distinctive() -> None:
     ],
 )
 def test_quoted_names(text: str, names: list[str]) -> None:
-    assert quoted_names(text) == names
+    assert quoted_names(text) == tuple(names)
 
 
 # --- inherited ------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pickle
 import struct
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +92,8 @@ class Manifest:
     """The model's files when the build was made (`model.stamp()`)."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Not `asdict`: it copied every document deeply only for them to be replaced here.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["documents"] = [d.to_dict() for d in self.documents]
         return data
 

@@ -67,31 +67,39 @@ class Prepared:
     """Each facet value's passages in the run, numbered from 0 in it."""
 
 
-def prepare(config: Config, items: Sequence[Item], into: Path, *, with_model: bool, jobs: int,
-            progress: Callable[[int, int], None] | None = None) -> list[Prepared]:
+def prepare(config: Config, items: Sequence[Item], into: Path, *,
+            model: Callable[[], Encoder | None], jobs: int,
+            progress: Callable[[int, int], None] | None = None,
+            ) -> tuple[list[Prepared], Encoder | None]:
     """Prepare `items` in up to `jobs` processes, each run's segment written into a folder of
-    `into`; the runs in order. `with_model`: embed and infer with the model (the caller found it
-    loadable, so every worker uses it or none)."""
+    `into`: the runs in order, and the model they were embedded with. `model()` loads it (None
+    when it cannot be loaded: then no run uses it), in this process, while the workers start:
+    each takes about as long."""
     runs = _runs(items, max(1 if jobs <= 1 else jobs * RUNS_PER_JOB,
                             -(-len(items) // RUN_DOCUMENTS)))
     parts = [into / f"part-{number:04d}" for number in range(len(runs))]
     done = 0
     total = len(items)
     if jobs <= 1 or len(runs) <= 1:
+        encoder = model()
         prepared = []
         for run, part in zip(runs, parts, strict=True):
-            prepared.append(prepare_run(config, run, with_model, part))
+            prepared.append(prepare_run(config, run, encoder is not None, part))
             for _ in run:  # one call per document, as a progress bar counts them
                 done += 1
                 if progress:
                     progress(done, total)
-        return prepared
+        return prepared, encoder
     results: list[Prepared | None] = [None] * len(runs)
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=get_context("spawn"),
+    workers = min(jobs, len(runs))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
                                initializer=_worker_started)
     finished = False
     try:
-        futures = {pool.submit(prepare_run, config, run, with_model, part): number
+        for _ in range(workers):  # a task that does nothing (`int()`) starts a worker: now
+            pool.submit(int)
+        encoder = model()
+        futures = {pool.submit(prepare_run, config, run, encoder is not None, part): number
                    for number, (run, part) in enumerate(zip(runs, parts, strict=True))}
         for future in as_completed(futures):
             number = futures[future]
@@ -105,7 +113,7 @@ def prepare(config: Config, items: Sequence[Item], into: Path, *, with_model: bo
         # Done, the workers exit (freeing a run's memory took them a fifth of a second) while
         # the build goes on; failed, the runs still going are waited for, as before.
         pool.shutdown(wait=not finished, cancel_futures=True)
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None], encoder
 
 
 def default_jobs(documents: int) -> int:
