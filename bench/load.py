@@ -73,6 +73,7 @@ from search.catalog import load_catalog, save_catalog  # noqa: E402
 from search.collection import Given, add  # noqa: E402
 from search.config import Config  # noqa: E402
 from search.index import LiveIndex, OpenIndex, build  # noqa: E402
+from search.index.schema import from_stored  # noqa: E402
 from search.models import Document  # noqa: E402
 from search.web import create_app  # noqa: E402
 
@@ -162,7 +163,7 @@ def _given(document: Document) -> Given:
 
 def _passage_ids(opened: OpenIndex) -> list[str]:
     with opened.searching() as searcher:
-        return sorted(fields["id"] for fields in searcher.all_stored_fields())
+        return sorted(from_stored(fields).id for fields in searcher.all_stored_fields())
 
 
 # ---- the server -----------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from search.index import (
     read_manifest,
 )
 from search.index.building import KEEP_BUILDS
+from search.index.schema import from_stored
 from search.models import Passage
 from search.results import Request, all_passages, passage, search
 
@@ -523,7 +524,7 @@ def test_new_searcher_after_rebuild_sees_each_passage_once(built: Config,
     with new.ix.searcher() as searcher:
         assert searcher.doc_count() == count
         assert len(searcher.search(wq.Every(), limit=None)) == count
-        ids = [f["id"] for f in searcher.all_stored_fields()]
+        ids = [from_stored(f).id for f in searcher.all_stored_fields()]
     assert len(ids) == len(set(ids)) == count
     passages = all_passages(new)
     assert len(passages) == len({p.id for p in passages}) == count

@@ -23,6 +23,7 @@ from search.caches import QUERIES
 from search.catalog import load_catalog
 from search.config import Config
 from search.index import OpenIndex, build, open_index, postings, update, writing
+from search.index.schema import from_stored
 from search.query import all_of, any_of, parse
 from search.results import Request, make_filters, search
 
@@ -171,7 +172,7 @@ def test_a_ranking_is_every_match_sorted_by_score(opened: OpenIndex, searcher: S
             allowed = set(searcher.docs_for_query(wq.Term("objectives", str(objective))))
         expected = _exhaustive(searcher, [all_of(units), any_of(units)], allowed)
         start = (page - 1) * 10
-        wanted = [(searcher.stored_fields(n)["id"], round(s, 4))
+        wanted = [(from_stored(searcher.stored_fields(n)).id, round(s, 4))
                   for n, s in expected[start:start + 10]]
         assert [(h.passage.id, h.score) for h in found.hits] == wanted, text
         assert found.total == len(expected), text

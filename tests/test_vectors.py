@@ -46,7 +46,7 @@ def stored_rows(config: Config) -> tuple[np.ndarray, list[str | None], np.ndarra
         ids: list[str | None] = []
         for docnum in range(reader.doc_count_all()):
             deleted = reader.is_deleted(docnum)
-            ids.append(None if deleted else reader.stored_fields(docnum)["id"])
+            ids.append(None if deleted else from_stored(reader.stored_fields(docnum)).id)
             texts.append("" if deleted else from_stored(reader.stored_fields(docnum)).text)
     assert opened.vectors is not None
     return np.asarray(opened.vectors), ids, model.load().embed(texts)
@@ -100,7 +100,7 @@ def test_rows_of_deleted_documents_are_zero_and_unknown_ones_embedded(
     known = {p.id: encoder.embed([p.text])[0] for p in japan_passages[:10]}
     with ix.reader() as reader:
         vectors.write(tmp_path, reader, encoder, known)
-        ids = [None if reader.is_deleted(n) else reader.stored_fields(n)["id"]
+        ids = [None if reader.is_deleted(n) else from_stored(reader.stored_fields(n)).id
                for n in range(reader.doc_count_all())]
     rows = np.load(tmp_path / VECTORS)
     gone = ids.index(None)
