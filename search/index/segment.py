@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import threading
 from array import array
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -108,6 +109,16 @@ def analyse(passages: Sequence[Passage], orders: Sequence[int]) -> Analysed:
     (`analysis.word_numbers`: one lookup a token, in C) and made into postings for the whole
     run at once (`_text_postings`). The other fields' values recur from passage to passage
     (an objective's titles, a country, a section) and are analysed once each (`_Others`)."""
+    # One run at a time in a process: its word numbers index the process's table of words,
+    # which the next run may empty (`forget_words`).
+    with _ANALYSING:
+        return _analysed(passages, orders)
+
+
+_ANALYSING = threading.Lock()
+
+
+def _analysed(passages: Sequence[Passage], orders: Sequence[int]) -> Analysed:
     fields = _schema()
     # Between runs: the word numbers below hold until the run is analysed, and equal values are
     # one object within it.
