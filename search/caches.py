@@ -1,9 +1,10 @@
 """The memory a process keeps for queries: one budget, least recently used first out.
 
-What a search reads once and keeps (index/postings.py: each word's scored postings, each word's and
-phrase's passages as bitmaps, each build's facet bitmaps; meaning/tokens.py: each query word's
-token ids) goes into `QUERIES`, whose entries add up to at most its budget in bytes. A long-running
-server keeps what its users ask for often; what it has not been asked for the longest goes first.
+What a search reads once and keeps (index/postings.py: each word's scored postings, each word's
+and phrase's passages as bitmaps, each build's facet bitmaps; meaning/tokens.py: each query
+word's token ids; results.py: each query's cosines with every passage) goes into `QUERIES`, whose
+entries add up to at most its budget in bytes. A long-running server keeps what its users ask for
+often; what it has not been asked for the longest goes first.
 The budget is per process: `gcm-search serve --workers N` holds up to N of them.
 
 An entry's size is its value's bytes (as the caller measures them) plus what holding it costs

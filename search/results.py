@@ -22,6 +22,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from . import objectives as gcm
+from .caches import QUERIES
 from .cite import citation
 from .errors import BadInput, NotFound
 from .highlight import matched_spans, segments
@@ -276,10 +277,28 @@ def _cosines(opened: OpenIndex, searcher: Searcher, text: str,
     """The cosine of every document number's vector with the query's, moved towards its nearest
     passage when near enough, and the floor that goes with them (`fuse.with_feedback`); None
     when the query has no real content word (then there is no meaning channel)."""
-    from .meaning import model
     from .meaning.similar import require_vectors
 
     vectors = require_vectors(opened)
+    # Runs of spaces are tokens of their own to the model: they would dilute the query's mean.
+    query = " ".join(text.split())
+    # Kept, as postings are: the same query again (the next page, other filters: the cosines
+    # do not depend on them) does not read every row again (two passes over 90 MB at 1,000
+    # reviews, a third of a search, and what two workers contended for).
+    key = ("cosines", str(opened.path), query)
+    found: tuple[np.ndarray, float] | None = QUERIES.get(key)
+    if found is None and key not in QUERIES:
+        found = _cosines_of(opened, searcher, vectors, query)
+        if found is not None:
+            found[0].flags.writeable = False  # shared by every search that asks again
+        QUERIES.put(key, found, 0 if found is None else found[0].nbytes)
+    return found
+
+
+def _cosines_of(opened: OpenIndex, searcher: Searcher, vectors: np.ndarray, query: str,
+                ) -> tuple[np.ndarray, float] | None:
+    from .meaning import model
+
     encoder = model.load()
     reader = searcher.reader()
     # The build's token table answers for the tokenizer, which is then never read (60 ms).
@@ -288,10 +307,8 @@ def _cosines(opened: OpenIndex, searcher: Searcher, text: str,
     def is_word(word: str) -> bool:
         return table.has_word(word) or bool(reader.doc_frequency(EXACT_FIELD, word.lower()))
 
-    if not fuse.meaningful(text, _stop_words(opened.languages), is_word):
+    if not fuse.meaningful(query, _stop_words(opened.languages), is_word):
         return None
-    # Runs of spaces are tokens of their own to the model: they would dilute the query's mean.
-    query = " ".join(text.split())
     ids = opened.tokens.ids(query) if opened.tokens is not None else None
     vector = encoder.embed([query])[0] if ids is None else encoder.embed_ids([ids])[0]
     # One matrix-vector product over the memory-mapped rows, and one more after the feedback.

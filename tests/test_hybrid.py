@@ -116,6 +116,38 @@ def test_hybrid_finds_more_but_never_loses_what_words_find(japan_index: OpenInde
         assert words <= set(ids(run(japan_index, text, "hybrid", limit=100)))
 
 
+def test_the_cosines_are_kept_for_the_same_query_on_the_same_build(
+        japan_index: OpenIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query asked again (the next page, other filters, in any mode by meaning) reads no row
+    of the build's vectors again, and answers exactly as before; another query does, and so does
+    the same once forgotten; the kept cosines count against the cache's budget."""
+    from search.caches import QUERIES
+    from search.meaning import fuse
+
+    QUERIES.clear()
+    computed: list[str] = []
+    real = fuse.with_feedback
+
+    def counting(*args: object, **kwargs: object) -> object:
+        computed.append("once")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    first = run(japan_index, PARAPHRASE, "hybrid", limit=5)
+    monkeypatch.setattr(fuse, "with_feedback", counting)
+    assert QUERIES.size >= japan_index.vectors.nbytes // japan_index.vectors.shape[1]
+    again = run(japan_index, f"  {PARAPHRASE} ", "hybrid", limit=5)
+    assert (ids(again), again.total, again.facets) == (ids(first), first.total, first.facets)
+    assert [h.scores for h in again.hits] == [h.scores for h in first.hits]
+    run(japan_index, PARAPHRASE, "hybrid", limit=5, page=2)
+    run(japan_index, PARAPHRASE, "meaning", limit=5, filters=Filters(objectives=(10,)))
+    assert computed == []
+    run(japan_index, "remittances sent home", "hybrid", limit=5)
+    assert computed == ["once"]
+    QUERIES.clear()
+    assert ids(run(japan_index, PARAPHRASE, "hybrid", limit=5)) == ids(first)
+    assert computed == ["once", "once"]
+
+
 def test_a_quoted_phrase_stays_lexical(japan_index: OpenIndex) -> None:
     """A passage found by meaning alone must still contain the quoted phrase."""
     results = run(japan_index, '"money transfer" cash sent to families', "hybrid", limit=100)

@@ -161,6 +161,59 @@ def _word_terms(word: str, lang: str) -> tuple[str, str]:
     return found
 
 
+WordTerms = tuple[str, str, str]
+"""A numbered word's terms: its stemmed field ("text", "text_fr"...), its stemmed term there
+("" for a stop word), its exact term."""
+
+
+class _Numbered(dict[str, int]):
+    """One language's words, numbered as they are first met; the numbers of every language
+    index one table of their terms (`word_terms`)."""
+
+    def __init__(self, lang: str) -> None:
+        from .schema import text_field  # schema imports this module
+
+        super().__init__()
+        self.lang = lang
+        self.field = text_field(lang)
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = len(_WORD_TERMS)
+        _WORD_TERMS.append((self.field, *_word_terms(word, self.lang)))
+        return number
+
+
+_WORD_TERMS: list[WordTerms] = []
+
+
+@cache
+def _numbered(lang: str) -> _Numbered:
+    return _Numbered(lang)
+
+
+def word_numbers(text: str, lang: str = "en") -> Iterator[int]:
+    """The number of each token of `text`, in order (`word_terms`: its terms).
+
+    A word seen before costs one lookup in C (`map` over the dictionary's own `__getitem__`);
+    only a new one is analysed (`_Numbered.__missing__`). The numbers stay valid until
+    `forget_words`."""
+    return map(_numbered(lang).__getitem__, _TOKENS.findall(text))
+
+
+def word_terms() -> list[WordTerms]:
+    """The terms of every numbered word, by its number (see `word_numbers`)."""
+    return _WORD_TERMS
+
+
+def forget_words(kept: int = WORDS_KEPT) -> None:
+    """Forget the numbered words if there are more than `kept` (numbers, names, a build's
+    whole vocabulary), so that a long-lived process does not keep them all: only between uses
+    of their numbers (between runs of a build)."""
+    if len(_WORD_TERMS) > kept:
+        _WORD_TERMS.clear()
+        _numbered.cache_clear()
+
+
 def positions(text: str, lang: str = "en") -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """The positions of each term of `text` in the stemmed and in the exact field: what Whoosh's
     two analyzers make of it, tokenized once (a build's analysis of every passage).

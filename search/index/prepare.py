@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Config
 from ..models import Document, Passage
 from .postings import FacetPostings, joined_facets, run_facets
+from .schema import FACETS
 from .segment import analyse, write_part
 
 if TYPE_CHECKING:
@@ -38,9 +39,9 @@ RUNS_PER_JOB = 1
 segment that every search goes through, and at 200 reviews four segments made a warm search a
 fifth slower than one."""
 RUN_DOCUMENTS = 100
-"""At most this many documents in a run, in one process too: a run's postings wait as tuples
-until it is done (then as compact columns), and a run of 1,000 reviews held ten million of them
-(2 GB, and a build three times as long)."""
+"""At most this many documents in a run, in one process too: a run's postings wait (as columns,
+a few bytes each) until it is written, and a run of 1,000 reviews held ten million of them (as
+tuples then: 2 GB, and a build three times as long)."""
 
 FEW_DOCUMENTS = 16
 """Below this many documents a build asked for no number of processes stays in its own: starting
@@ -187,7 +188,7 @@ def _prepared(config: Config, run: Sequence[Item], with_model: bool, part: Path)
         write_part(part, analysed)
     return Prepared(part if passages else None, len(passages), rows,
                     learn(p.text for p in passages),
-                    run_facets({key: columns[0] for key, columns in analysed.columns.items()}))
+                    run_facets(analysed.passages(frozenset(FACETS.values()))))
 
 
 def _embedded(encoder: Encoder, texts: list[str]) -> np.ndarray:
