@@ -45,6 +45,9 @@ def _terms(number: int) -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((t, term_pattern((t,))) for t in OBJECTIVES[number - 1].terms)
 _CLUSTER_OBJECTIVES = {c.number: c.objectives for c in CLUSTERS}
 _MIN_INFERRED_TERMS = 2
+PARAGRAPHS_KEPT = 16_384
+"""Paragraphs whose quoted names and normal form are kept: more than a build's run of reviews
+has (at most 100, some 6,000 paragraphs), so inference finds them all."""
 _STOP = frozenset(
     "the and for with from that this have has been were was are their which such also into "
     "through other its our who all any more than these those will would".split()
@@ -88,12 +91,12 @@ def explicit_objectives(text: str) -> tuple[tuple[int, ...], str]:
     return tuple(found), "; ".join(words)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PARAGRAPHS_KEPT)
 def quoted_names(text: str) -> tuple[str, ...]:
     """Distinctive quoted names (three words or more, one capitalised), normalised.
 
-    Kept for the last few thousand paragraphs: the tagger and then `search.meaning.infer` ask
-    for each paragraph's, one after the other."""
+    Kept for the last `PARAGRAPHS_KEPT` paragraphs: a build tags a run of reviews, then
+    `search.meaning.infer` asks again for each of its paragraphs'."""
     # Most paragraphs have no quotation mark at all, which `in` tells at once; a pattern with a
     # look-behind tried at every character took a tenth of a build's tagging.
     if not any(mark in text for mark in _QUOTE_MARKS) or not _OPENS_QUOTE.search(text):
@@ -194,7 +197,7 @@ def _words(text: str) -> frozenset[str]:
 _QUOTES = re.compile("[“”\"‘’']")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=PARAGRAPHS_KEPT)
 def _normal(text: str) -> str:
     """Lower case, no quotation marks, single spaces. Kept, as `quoted_names`: a paragraph that
     may quote an earlier one's name is normalised by the tagger and again by inference."""
