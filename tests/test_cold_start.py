@@ -52,6 +52,7 @@ NEVER_FOR_A_SEARCH = {
     "search.collection", "search.meaning.infer", "search.meaning.descriptions",
     "search.anchor", "search.verify", "search.web", "search.outputs.exports",
     "search.outputs.tables", "search.outputs.coverage", "search.cli.corpus", "search.cli.cite",
+    "search.index.prepare", "search.index.segment", "concurrent.futures",
     "difflib", "csv", "zipfile", "email",
 }
 """Modules (or packages: their submodules too) that a search must not load."""

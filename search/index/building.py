@@ -17,7 +17,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -280,6 +279,8 @@ def _publish(config: Config, documents: tuple[Document, ...],
     With the model, the build gets its vectors: those `fill` made (a full build); else those
     `known` by passage id, then those of the `reuse` build (the one an addition extends), the
     rest embedded now."""
+    from concurrent.futures import ThreadPoolExecutor  # a build's: a search never loads it
+
     started = time.perf_counter()
     model_files = model.stamp()
     builds = config.index / BUILDS
