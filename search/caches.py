@@ -22,8 +22,9 @@ from typing import Any
 
 MIB = 2**20
 DEFAULT_MB = 64
-"""The default budget: the query mix of bench/perf.py (68 queries) keeps 20 MiB at 1,000 reviews
-(58,790 passages), nearly all of it scored postings; this leaves room for a server's wider mix."""
+"""The default budget: the query mix of bench/perf.py (68 queries) keeps 34 MiB at 1,000 reviews
+(58,790 passages): 20 MiB of scored postings, 14 MiB of cosines (230 KiB a query); this
+leaves room for a server's wider mix."""
 CACHE_MB_ENV = "GCM_SEARCH_CACHE_MB"
 ENTRY_OVERHEAD = 120
 """Bytes an entry costs besides its key and value: its OrderedDict node and the tuple sizes."""
