@@ -14,7 +14,8 @@ and totals are exact for the query, mode and filters.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -394,26 +395,81 @@ def _ranked(
     build: str,
 ) -> list[tuple[int, float]]:
     """Best first, tier by tier: everything matching the first tier, then the next, and so on.
+    Each tier's passages are in the order of their scores, then their numbers, as Whoosh's
+    collector orders every match.
 
     `allowed` (the filters' passages; None for no filter) must not be empty: Whoosh reads an
     empty filter as no filter.
+
+    A tier is scored with numpy (index/ranking.py) when numpy is loaded already: every match at
+    once, over the cached postings, instead of walking them one by one through Whoosh's matcher
+    tree in Python (over 100 ms for a common query at 1,000 reviews). A search by words from a
+    fresh CLI process does not load numpy for it (the import costs about what it would save
+    there); then, and for a tier whose matchers ranking.py does not read, Whoosh scores every
+    match: the same ranking, to the last bit of each score.
     """
+    ranking = sys.modules.get("search.index.ranking")
+    if ranking is None and "numpy" in sys.modules:
+        from .index import ranking
+    fast = ranking.top if ranking is not None else None
+    return _ranked_by(searcher, tiers, allowed, end, build, fast, _every_match)
+
+
+Ranker = Callable[[Searcher, wq.Query, Bits | None, Bits, int], list[tuple[int, float]] | None]
+"""(searcher, query, allowed, seen, k) -> the query's top k among the passages `allowed` (None:
+all) and not `seen`, as (passage number, score), best first; None: "ask another"."""
+
+
+def _ranked_by(
+    searcher: Searcher, tiers: Sequence[wq.Query], allowed: Bits | None, end: int,
+    build: str, fast: Ranker | None, whoosh: Ranker,
+) -> list[tuple[int, float]]:
+    """`_ranked`, each tier ranked by `fast` or, where it has no answer, by `whoosh`."""
     ranked: list[tuple[int, float]] = []
-    only = BitmapSet(allowed) if allowed is not None else None
     seen: Bits = 0
     for number, tier in enumerate(tiers, start=1):
         if len(ranked) >= end:
             break
-        # optimize=False: Whoosh's block skipping is not exact (its blocks of different words
-        # do not line up), and it dropped passages that belonged in the top k. Without it, only
-        # what cannot place is left out, by each word's best possible score.
-        found = searcher.search(cached(searcher, tier, build), filter=only, optimize=False,
-                                mask=BitmapSet(seen) if seen else None, limit=end - len(ranked))
-        for hit in found:
-            ranked.append((hit.docnum, float(hit.score or 0.0)))
+        q = cached(searcher, tier, build)
+        found = fast(searcher, q, allowed, seen, end - len(ranked)) if fast else None
+        if found is None:
+            found = whoosh(searcher, q, allowed, seen, end - len(ranked))
+        assert found is not None
+        ranked.extend(found)
         if number < len(tiers) and len(ranked) < end:  # the next tier must skip these
             seen |= _docs(searcher, tier, allowed, build)
     return ranked
+
+
+def _every_match(searcher: Searcher, q: wq.Query, allowed: Bits | None, seen: Bits, k: int,
+                 ) -> list[tuple[int, float]]:
+    """The top k by Whoosh's collector scoring every match (`limit=None`). Its top-k collector
+    (`limit=k`) prunes its matcher tree as the k-th best rises, and two flaws of Whoosh's make
+    that drop or underscore passages that belong in the top k (index/ranking.py says which);
+    its block skipping (`optimize`) is not exact either (its blocks of different words do not
+    line up)."""
+    found = searcher.search(q, filter=BitmapSet(allowed) if allowed is not None else None,
+                            mask=BitmapSet(seen) if seen else None, limit=None, optimize=False)
+    return [(docnum, float(score or 0.0)) for score, docnum in found.top_n[:k]]
+
+
+def _top_k(searcher: Searcher, q: wq.Query, allowed: Bits | None, seen: Bits, k: int,
+           ) -> list[tuple[int, float]]:
+    """The top k by Whoosh's top-k collector, as `_ranked` had it before numpy (kept to compare
+    with, in tests): usually the same, but see `_every_match`."""
+    found = searcher.search(q, filter=BitmapSet(allowed) if allowed is not None else None,
+                            mask=BitmapSet(seen) if seen else None, limit=k, optimize=False)
+    return [(hit.docnum, float(hit.score or 0.0)) for hit in found]
+
+
+def _ranked_whoosh(
+    searcher: Searcher, tiers: Sequence[wq.Query], allowed: Bits | None, end: int,
+    build: str, every: bool = False,
+) -> list[tuple[int, float]]:
+    """`_ranked` by Whoosh alone: scoring every match (`every`), or by its top-k collector, as
+    before numpy."""
+    return _ranked_by(searcher, tiers, allowed, end, build, None,
+                      _every_match if every else _top_k)
 
 
 def _docs(searcher: Searcher, q: wq.Query, allowed: Bits | None, build: str) -> Bits:
