@@ -40,7 +40,16 @@ from search.catalog import load_catalog, save_catalog
 from search.cli import main
 from search.collection import Given, add
 from search.config import Config
-from search.index import BUILDS, CURRENT, FORMAT, MANIFEST, build, current_build, read_manifest
+from search.index import (
+    BUILDS,
+    CURRENT,
+    FORMAT,
+    MANIFEST,
+    build,
+    current_build,
+    ranking,
+    read_manifest,
+)
 from search.models import Document
 
 QUERY = "trafficking in persons"
@@ -198,6 +207,7 @@ def test_damage_whoosh_finds_mid_search_is_one_line(built: Config, error: BaseEx
         raise error
 
     monkeypatch.setattr(Searcher, "search", damaged)
+    monkeypatch.setattr(ranking, "top", damaged)  # the ranking by numpy reads postings too
     line = one_line_error(found(built))
     assert line == f"Error: the index in {build_dir(built)} is damaged ({type(error).__name__}) " \
                    f"{REBUILD}"
