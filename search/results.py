@@ -225,7 +225,10 @@ def _search(opened: OpenIndex, searcher: Searcher, request: Request) -> Results:
         matched, ranked = 0, []
     elif tiers:
         matched = _docs(searcher, tiers[-1], allowed, build)
-        ranked = _ranked(searcher, tiers, allowed, end, build)
+        # The query language's trees (ANDMAYBE, NOT, nesting of any depth) stay Whoosh's to
+        # walk: an ANDMAYBE over the same word ("trafficking migrants ANDMAYBE trafficking")
+        # scored otherwise by numpy than by Whoosh's AndMaybeMatcher.
+        ranked = _ranked(searcher, tiers, allowed, end, build, by_numpy=not request.syntax)
     elif restrict is not None and not asked:
         # No words, only filters: browse. (Words none of which the corpus has find nothing.)
         matched = allowed or 0
@@ -392,7 +395,7 @@ def _coverage(searcher: Searcher, units: Sequence[Unit], docnums: Sequence[int],
 
 def _ranked(
     searcher: Searcher, tiers: Sequence[wq.Query], allowed: Bits | None, end: int,
-    build: str,
+    build: str, by_numpy: bool = True,
 ) -> list[tuple[int, float]]:
     """Best first, tier by tier: everything matching the first tier, then the next, and so on.
     Each tier's passages are in the order of their scores, then their numbers, as Whoosh's
@@ -406,12 +409,13 @@ def _ranked(
     tree in Python (over 100 ms for a common query at 1,000 reviews). A search by words from a
     fresh CLI process does not load numpy for it (the import costs about what it would save
     there); then, and for a tier whose matchers ranking.py does not read, Whoosh scores every
-    match: the same ranking, to the last bit of each score.
+    match: the same ranking, to the last bit of each score. `by_numpy` False: Whoosh scores
+    every match (the query language's trees, see `_search`).
     """
     ranking = sys.modules.get("search.index.ranking")
-    if ranking is None and "numpy" in sys.modules:
+    if ranking is None and by_numpy and "numpy" in sys.modules:
         from .index import ranking
-    fast = ranking.top if ranking is not None else None
+    fast = ranking.top if ranking is not None and by_numpy else None
     return _ranked_by(searcher, tiers, allowed, end, build, fast, _every_match)
 
 
