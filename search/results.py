@@ -457,25 +457,6 @@ def _every_match(searcher: Searcher, q: wq.Query, allowed: Bits | None, seen: Bi
     return [(docnum, float(score or 0.0)) for score, docnum in found.top_n[:k]]
 
 
-def _top_k(searcher: Searcher, q: wq.Query, allowed: Bits | None, seen: Bits, k: int,
-           ) -> list[tuple[int, float]]:
-    """The top k by Whoosh's top-k collector, as `_ranked` had it before numpy (kept to compare
-    with, in tests): usually the same, but see `_every_match`."""
-    found = searcher.search(q, filter=BitmapSet(allowed) if allowed is not None else None,
-                            mask=BitmapSet(seen) if seen else None, limit=k, optimize=False)
-    return [(hit.docnum, float(hit.score or 0.0)) for hit in found]
-
-
-def _ranked_whoosh(
-    searcher: Searcher, tiers: Sequence[wq.Query], allowed: Bits | None, end: int,
-    build: str, every: bool = False,
-) -> list[tuple[int, float]]:
-    """`_ranked` by Whoosh alone: scoring every match (`every`), or by its top-k collector, as
-    before numpy."""
-    return _ranked_by(searcher, tiers, allowed, end, build, None,
-                      _every_match if every else _top_k)
-
-
 def _docs(searcher: Searcher, q: wq.Query, allowed: Bits | None, build: str) -> Bits:
     found = matching(searcher, q, build)
     return found if allowed is None else found & allowed

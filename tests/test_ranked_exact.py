@@ -28,6 +28,24 @@ from search.index import OpenIndex, build, open_index, ranking, update, writing
 from search.index.postings import BitmapSet, Bits, cached, matching
 from search.query import advanced, all_of, any_of, filter_query, parse
 
+
+def _top_k(searcher: Searcher, q: wq.Query, allowed: Bits | None, seen: Bits, k: int,
+           ) -> list[tuple[int, float]]:
+    """The top k by Whoosh's top-k collector, as `results._ranked` had it before numpy:
+    usually the same, but see `results._every_match`."""
+    found = searcher.search(q, filter=BitmapSet(allowed) if allowed is not None else None,
+                            mask=BitmapSet(seen) if seen else None, limit=k, optimize=False)
+    return [(hit.docnum, float(hit.score or 0.0)) for hit in found]
+
+
+def _ranked_whoosh(searcher: Searcher, tiers: Sequence[wq.Query], allowed: Bits | None,
+                   end: int, build: str, every: bool = False) -> list[tuple[int, float]]:
+    """`results._ranked` by Whoosh alone: scoring every match (`every`), or by its top-k
+    collector, as before numpy."""
+    return results._ranked_by(searcher, tiers, allowed, end, build, None,
+                              results._every_match if every else _top_k)
+
+
 synthetic = load("synthetic")
 perf = load("perf")
 
@@ -152,10 +170,10 @@ def test_the_numpy_ranking_is_whooshs_exhaustive_ranking(
                 assert new == full[:end], (label, end)
                 assert all(type(d) is int and type(s) is float for d, s in new)
                 # Without numpy (a fresh CLI search by words), Whoosh scores every match.
-                assert results._ranked_whoosh(searcher, tiers, allowed, end, build,
+                assert _ranked_whoosh(searcher, tiers, allowed, end, build,
                                               every=True) == new, (label, end)
                 # The path before numpy: Whoosh's top-k collector.
-                if results._ranked_whoosh(searcher, tiers, allowed, end, build) != new:
+                if _ranked_whoosh(searcher, tiers, allowed, end, build) != new:
                     differ.append(f"{label} @ {end}")
                 compared += 1
     assert compared > 1000
@@ -177,7 +195,7 @@ def test_a_tier_whose_matchers_numpy_does_not_read_is_ranked_by_whoosh(
         assert ranking.top(searcher, q, None, 0, 10) is None
         tiers = [advanced("migra* border")]
         assert results._ranked(searcher, tiers, None, 10, build) == \
-            results._ranked_whoosh(searcher, tiers, None, 10, build)
+            _ranked_whoosh(searcher, tiers, None, 10, build)
 
 
 def test_an_empty_filter_or_mask_is_none_as_in_whoosh(synthetic_index: OpenIndex) -> None:
